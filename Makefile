@@ -1,0 +1,35 @@
+# make run   — install what is missing, build, serve /retrieve-data on 127.0.0.1:$(PORT)
+# make test  — install what is missing, build, run every test
+PORT ?= 8080
+TIMEOUT ?= 5
+DELAY ?= 10
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test build deps clean
+
+run: deps
+	swift build -c release --product punctual
+	nginx/run-dev .build/release/punctual $(PORT) $(TIMEOUT) $(DELAY)
+
+test: deps
+	swift build --build-tests
+	PUNCTUAL_BIN_PATH="$$(swift build --show-bin-path)" swift test --skip-build
+
+build: deps
+	swift build -c release --product punctual
+
+# Debian packages: libfcgi (and pkg-config to find it) to build, nginx to run and test.
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	pkg-config --exists fcgi 2>/dev/null || missing="$$missing libfcgi-dev"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+clean:
+	rm -rf .build

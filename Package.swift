@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 with the upcoming features that keep
+/// imports and existentials explicit.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "punctual",
+    products: [
+        .executable(name: "punctual", targets: ["punctual"]),
+        .library(name: "FastCGI", targets: ["FastCGI"]),
+        .library(name: "Retrieval", targets: ["Retrieval"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // libfcgi, as Debian's libfcgi-dev installs it. Only `FastCGI` may import it.
+        .systemLibrary(
+            name: "CPunctualFCGI",
+            pkgConfig: "fcgi",
+            providers: [.apt(["libfcgi-dev"])]
+        ),
+        // The safe FastCGI server: sockets, the I/O thread, requests as Swift values.
+        .target(
+            name: "FastCGI",
+            dependencies: [
+                "CPunctualFCGI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The retrieval engine: a source raced against a deadline, with a fallback cache.
+        .target(
+            name: "Retrieval",
+            swiftSettings: swiftSettings
+        ),
+        // Routing, JSON, options and wiring: everything `punctual` is, as a library tests can call.
+        .target(
+            name: "PunctualApp",
+            dependencies: [
+                "FastCGI",
+                "Retrieval",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "punctual",
+            dependencies: ["PunctualApp"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RetrievalTests",
+            dependencies: ["Retrieval"],
+            swiftSettings: swiftSettings
+        ),
+        // Test helpers: a raw FastCGI client, an HTTP client, child processes, temporary folders.
+        .target(
+            name: "PunctualTestSupport",
+            path: "Tests/PunctualTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FastCGITests",
+            dependencies: ["FastCGI", "PunctualTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Start the real binary and the real nginx: see Tests/PunctualIntegrationTests/README.
+        .testTarget(
+            name: "PunctualIntegrationTests",
+            dependencies: ["PunctualTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,33 @@
+/// One request as the web server sent it, copied out of libfcgi into Swift values.
+///
+/// libfcgi frees its parameter strings when a request finishes, so everything a handler
+/// may need is copied here first; nothing in it points into C memory.
+public struct FastCGIRequest: Sendable {
+    /// Every CGI parameter the web server sent (`REQUEST_METHOD`, `DOCUMENT_URI`, `HTTP_*`, …).
+    public let params: [String: String]
+    /// The request body, read to its end. Empty when `bodyExceededLimit` is set.
+    public let body: [UInt8]
+    /// The body was larger than the server's limit and was not read: answer 413.
+    public let bodyExceededLimit: Bool
+
+    public init(params: [String: String], body: [UInt8] = [], bodyExceededLimit: Bool = false) {
+        self.params = params
+        self.body = body
+        self.bodyExceededLimit = bodyExceededLimit
+    }
+
+    /// The HTTP method, such as `GET`.
+    public var method: String { params["REQUEST_METHOD"] ?? "" }
+
+    /// The path without the query string, as nginx normalised it (`$document_uri`),
+    /// falling back to `SCRIPT_NAME` for web servers that do not send `DOCUMENT_URI`.
+    public var path: String { params["DOCUMENT_URI"] ?? params["SCRIPT_NAME"] ?? "" }
+
+    /// The raw query string, still percent-encoded.
+    public var query: String { params["QUERY_STRING"] ?? "" }
+
+    /// An HTTP request header by name (`"If-None-Match"`), as the web server passed it on.
+    public func header(_ name: String) -> String? {
+        params["HTTP_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })]
+    }
+}

@@ -1,0 +1,184 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A FastCGI responder on libfcgi that runs each request as a Swift task.
+///
+/// It owns the listening socket and one I/O thread of its own; the handler runs on the
+/// cooperative pool and never touches a socket. Requests that wait (for a slow
+/// retrieval, a deadline) cost a task each, however many there are. Run it as a
+/// `Service`: a graceful shutdown stops accepting, answers the requests in flight and
+/// removes the socket.
+///
+/// ```swift
+/// let server = try FastCGIServer(
+///     configuration: .init(address: .unixSocket(path: "/run/app.sock", mode: 0o660)),
+///     logger: logger
+/// ) { request in
+///     FastCGIResponse(status: 200, body: Array("hello".utf8))
+/// }
+/// try await ServiceGroup(services: [server], logger: logger).run()
+/// ```
+public final class FastCGIServer: Service, Sendable {
+    public typealias Handler = @Sendable (FastCGIRequest) async -> FastCGIResponse
+
+    public struct Configuration: Sendable {
+        /// Where to listen.
+        public var address: ListenAddress
+        /// The largest request body read; a larger one is answered by the handler with
+        /// `bodyExceededLimit` set, and its connection closed.
+        public var maxBodyBytes = 64 * 1024
+        /// The most bytes of CGI parameters (nginx sends about 1 KB).
+        public var maxParamsBytes = 32 * 1024
+        /// How long a request may take to arrive once begun (and a new connection to send
+        /// one). A peer that stalls half-way is cut off after this.
+        public var requestReadTimeout: Duration = .seconds(10)
+        /// How long an idle kept-alive connection stays open (nginx closes its own after
+        /// `keepalive_timeout`, 60 s by default).
+        public var idleTimeout: Duration = .seconds(300)
+
+        public init(address: ListenAddress) {
+            self.address = address
+        }
+    }
+
+    private let configuration: Configuration
+    private let listener: ListeningSocket
+    private let logger: Logger
+    private let handler: Handler
+    private let state = Mutex(RunState.idle)
+
+    /// Live counts of connections and requests.
+    public let statistics = ServerStatistics()
+
+    private enum RunState {
+        case idle
+        case running(ReactorMailbox)
+        case stopRequested(ReactorMailbox.StopKind)
+        case finished
+    }
+
+    /// Opens the listening socket at once, so that a bad address fails at start-up.
+    public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) throws(SystemError) {
+        LibFCGI.initialize()
+        Self.raiseDescriptorLimit()
+        self.configuration = configuration
+        self.listener = try ListeningSocket.open(configuration.address)
+        self.logger = logger
+        self.handler = handler
+    }
+
+    deinit {
+        listener.close()
+    }
+
+    /// Whether only this machine can connect: a Unix socket or a loopback address.
+    public var isLocalOnly: Bool { listener.isLocalOnly }
+
+    /// Serves until a graceful shutdown (then answers what is in flight) or cancellation
+    /// (then also cancels the handlers still running).
+    public func run() async throws {
+        let epoll = try Epoll()
+        let mailbox = ReactorMailbox(wakeFD: epoll.wakeFD)
+        let earlyStop: ReactorMailbox.StopKind? = state.withLock { state in
+            if case let .stopRequested(kind) = state { return kind }
+            state = .running(mailbox)
+            return nil
+        }
+        if let earlyStop {
+            mailbox.requestStop(earlyStop)
+        }
+        let reactor = try ConnectionReactor(
+            configuration: configuration, listener: listener, epoll: epoll, mailbox: mailbox,
+            maxConnections: Self.connectionLimit(), statistics: statistics, logger: logger, handler: handler)
+        let finished = ReactorFinished()
+        try IOThread.spawn(name: "fcgi-io") { [reactor = UncheckedReactor(reactor)] in
+            reactor.value.run()
+            finished.signal()
+        }
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await finished.wait()
+            } onCancel: {
+                self.stop(.immediate)
+            }
+        } onGracefulShutdown: {
+            self.stop(.graceful)
+        }
+        state.withLock { $0 = .finished }
+    }
+
+    /// Stops accepting and ends `run()` once the requests in flight are answered.
+    public func stop() {
+        stop(.graceful)
+    }
+
+    private func stop(_ kind: ReactorMailbox.StopKind) {
+        let mailbox: ReactorMailbox? = state.withLock { state in
+            switch state {
+            case .idle: state = .stopRequested(kind); return nil
+            case let .running(mailbox): return mailbox
+            case .stopRequested, .finished: return nil
+            }
+        }
+        mailbox?.requestStop(kind)
+    }
+
+    /// Each kept-alive connection from nginx is a descriptor: allow as many as the hard
+    /// limit does (the default soft limit of 1024 is below what 1000 waiting requests need).
+    private static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    /// The most connections served at once, leaving descriptors for everything else.
+    private static func connectionLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 960 }
+        return max(64, Int(min(limit.rlim_cur, 1 << 20)) - 64)
+    }
+}
+
+/// The reactor moves, once, from the task that builds it to the I/O thread, and is used
+/// only there afterwards.
+private struct UncheckedReactor: @unchecked Sendable {
+    let value: ConnectionReactor
+    init(_ value: ConnectionReactor) { self.value = value }
+}
+
+/// Lets `run()` await the I/O thread's end without blocking a thread of the pool.
+private final class ReactorFinished: Sendable {
+    private enum State {
+        case running([CheckedContinuation<Void, Never>])
+        case finished
+    }
+
+    private let state = Mutex(State.running([]))
+
+    func signal() {
+        let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            guard case let .running(waiters) = state else { return [] }
+            state = .finished
+            return waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let finished = state.withLock { state in
+                guard case var .running(waiters) = state else { return true }
+                waiters.append(continuation)
+                state = .running(waiters)
+                return false
+            }
+            if finished { continuation.resume() }
+        }
+    }
+}

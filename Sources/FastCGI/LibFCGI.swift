@@ -1,0 +1,108 @@
+import CPunctualFCGI
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The only file that calls libfcgi. Nothing pointer-shaped leaves it: parameters and
+// bodies are copied into Swift values before libfcgi frees them.
+
+/// Process-wide libfcgi set-up.
+enum LibFCGI {
+    /// Initialises libfcgi once, in the order that works (see shared/LIBFCGI.md): its
+    /// environment first, then `FCGX_Init`, then SIGPIPE ignored. `FCGX_Init` installs a
+    /// SIGTERM handler that only sets a flag, so whoever handles SIGTERM must install its
+    /// handling after this call.
+    static func initialize() {
+        _ = initialized
+    }
+
+    private static let initialized: Bool = {
+        // Finishing a request must not wait for the peer to close (libfcgi's default 2 s drain).
+        setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "0", 1)
+        let status = FCGX_Init()
+        signal(SIGPIPE, SIG_IGN)
+        return status == 0
+    }()
+}
+
+/// One connection from the web server and libfcgi's request state for it.
+///
+/// Confined to the I/O thread: it is created, used and destroyed there, and is not
+/// `Sendable`. The `FCGX_Request` lives on the heap because its streams point back at it.
+final class FCGIConnection {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+
+    /// Wraps a freshly accepted descriptor, which the connection now owns.
+    init(descriptor: Int32) {
+        request = .allocate(capacity: 1)
+        // No listening socket: libfcgi must never accept (or block) on its own.
+        FCGX_InitRequest(request, -1, 0)
+        request.pointee.ipcFd = descriptor
+        // Until BEGIN_REQUEST says otherwise, keep the descriptor: FCGX_Accept_r starts by
+        // finishing the previous request, which would otherwise close it.
+        request.pointee.keepConnection = 1
+    }
+
+    deinit {
+        close()
+        request.deallocate()
+    }
+
+    /// The descriptor, or -1 once libfcgi or `close()` has closed it.
+    var descriptor: Int32 { request.pointee.ipcFd }
+
+    /// Reads the request that `RecordScanner` found complete in the socket buffer, so no
+    /// read blocks. With `skipBody`, the body is left unread (the caller answers and then
+    /// discards it). Returns nil if libfcgi refused the request (it then closed the
+    /// connection).
+    func readBufferedRequest(skipBody: Bool) -> FastCGIRequest? {
+        guard FCGX_Accept_r(request) == 0, let envp = request.pointee.envp else { return nil }
+        var params: [String: String] = [:]
+        var cursor = envp
+        while let entry = cursor.pointee {
+            let pair = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
+                                           count: strlen(entry))
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                params[String(decoding: pair[..<equals], as: UTF8.self)] =
+                    String(decoding: pair[(equals + 1)...], as: UTF8.self)
+            }
+            cursor += 1
+        }
+        guard !skipBody else {
+            return FastCGIRequest(params: params, bodyExceededLimit: true)
+        }
+        var body: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { raw in
+                FCGX_GetStr(raw.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(raw.count), request.pointee.in)
+            }
+            guard count > 0 else { break }
+            body.append(contentsOf: chunk[..<Int(count)])
+        }
+        return FastCGIRequest(params: params, body: body)
+    }
+
+    /// Writes `response` and finishes the request. Returns whether the connection stays
+    /// open for the web server's next request (nginx `fastcgi_keep_conn on`); false when
+    /// the peer asked to close or has gone (the write failed). With `keepOpen`, the
+    /// descriptor stays open whatever the peer asked, for the caller to close later.
+    func finish(with response: [UInt8], keepOpen: Bool = false) -> Bool {
+        if keepOpen { request.pointee.keepConnection = 1 }
+        response.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return }
+            _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), request.pointee.out)
+        }
+        FCGX_Finish_r(request)
+        return request.pointee.ipcFd >= 0
+    }
+
+    /// Frees libfcgi's request state and closes the descriptor, without answering.
+    func close() {
+        let descriptor = request.pointee.ipcFd
+        FCGX_Free(request, 0)
+        request.pointee.ipcFd = -1
+        if descriptor >= 0 { Glibc.close(descriptor) }
+    }
+}

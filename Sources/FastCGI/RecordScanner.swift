@@ -1,0 +1,129 @@
+/// Checks that a whole, well-formed FastCGI request is waiting in a connection's buffer
+/// before libfcgi reads it.
+///
+/// libfcgi's reads block, and it trusts the lengths it is sent (two of its parsing bugs
+/// abort the process). Scanning the bytes first, without consuming them, means libfcgi
+/// only ever reads a complete request that is already buffered, so a peer that sends half
+/// a request and stalls costs nothing but its own connection, and malformed records never
+/// reach libfcgi at all.
+///
+/// The accepted shape is exactly what a web server sends a responder: `BEGIN_REQUEST`
+/// (role `RESPONDER`), `PARAMS` records ending with an empty one, `STDIN` records ending
+/// with an empty one, all for one request id. Management records (`GET_VALUES`), other
+/// roles, multiplexing and anything else are refused.
+struct RecordScanner {
+    enum Verdict: Equatable {
+        /// A complete request of `length` bytes is buffered.
+        case complete(length: Int)
+        /// More bytes are needed.
+        case incomplete
+        /// The parameters are complete but the body would exceed the limit.
+        case bodyTooLarge
+        /// Not a request this server will read: close the connection.
+        case invalid(String)
+    }
+
+    /// The most parameter bytes (names, values and their lengths) accepted in one request.
+    var maxParamsBytes: Int
+    /// The most body bytes accepted in one request.
+    var maxBodyBytes: Int
+
+    private static let headerLength = 8
+    private static let version: UInt8 = 1
+    private static let beginRequest: UInt8 = 1
+    private static let params: UInt8 = 4
+    private static let stdin: UInt8 = 5
+    private static let responderRole: UInt16 = 1
+
+    /// Scans `bytes`, the start of what the connection has buffered. `isFull` says the
+    /// scanning buffer was filled, so a request that does not fit can never complete.
+    func scan(_ bytes: UnsafeRawBufferPointer, isFull: Bool) -> Verdict {
+        var offset = 0
+        var requestID: UInt16 = 0
+        var stage = Stage.begin
+        var paramsLength = 0
+        var bodyLength = 0
+        var paramsBytes: [UInt8] = []
+
+        while true {
+            guard bytes.count - offset >= Self.headerLength else {
+                return incompleteVerdict(stage: stage, isFull: isFull)
+            }
+            let version = bytes[offset]
+            let type = bytes[offset + 1]
+            let id = UInt16(bytes[offset + 2]) << 8 | UInt16(bytes[offset + 3])
+            let contentLength = Int(bytes[offset + 4]) << 8 | Int(bytes[offset + 5])
+            let paddingLength = Int(bytes[offset + 6])
+            let contentStart = offset + Self.headerLength
+            let recordEnd = contentStart + contentLength + paddingLength
+
+            guard version == Self.version else { return .invalid("unsupported FastCGI version \(version)") }
+            if stage == .begin {
+                guard type == Self.beginRequest else { return .invalid("expected BEGIN_REQUEST, got record type \(type)") }
+                guard id != 0 else { return .invalid("BEGIN_REQUEST with request id 0") }
+                guard contentLength == 8 else { return .invalid("BEGIN_REQUEST of \(contentLength) bytes") }
+                requestID = id
+            } else {
+                guard id == requestID else { return .invalid("record for request \(id) inside request \(requestID)") }
+            }
+
+            switch (stage, type) {
+            case (.begin, _):
+                if bytes.count >= contentStart + 2 {
+                    let role = UInt16(bytes[contentStart]) << 8 | UInt16(bytes[contentStart + 1])
+                    guard role == Self.responderRole else { return .invalid("role \(role) is not RESPONDER") }
+                }
+                guard bytes.count >= recordEnd else { return incompleteVerdict(stage: stage, isFull: isFull) }
+                stage = .params
+            case (.params, Self.params):
+                paramsLength += contentLength
+                guard paramsLength <= maxParamsBytes else { return .invalid("parameters over \(maxParamsBytes) bytes") }
+                guard bytes.count >= recordEnd else { return incompleteVerdict(stage: stage, isFull: isFull) }
+                if contentLength == 0 {
+                    guard Self.pairsAreWellFormed(paramsBytes) else { return .invalid("malformed parameter lengths") }
+                    stage = .body
+                } else {
+                    paramsBytes.append(contentsOf: bytes[contentStart..<(contentStart + contentLength)])
+                }
+            case (.body, Self.stdin):
+                bodyLength += contentLength
+                guard bodyLength <= maxBodyBytes else { return .bodyTooLarge }
+                guard bytes.count >= recordEnd else { return incompleteVerdict(stage: stage, isFull: isFull) }
+                if contentLength == 0 { return .complete(length: recordEnd) }
+            default:
+                return .invalid("unexpected record type \(type)")
+            }
+            offset = recordEnd
+        }
+    }
+
+    private enum Stage { case begin, params, body }
+
+    private func incompleteVerdict(stage: Stage, isFull: Bool) -> Verdict {
+        guard isFull else { return .incomplete }
+        return stage == .body ? .bodyTooLarge : .invalid("request does not fit the read buffer")
+    }
+
+    /// Whether the name-value pairs fill the parameter stream exactly, every length
+    /// within it. (A length that points past the stream is how CVE-2025-23016 is reached.)
+    static func pairsAreWellFormed(_ stream: [UInt8]) -> Bool {
+        var index = 0
+        func length() -> Int? {
+            guard index < stream.count else { return nil }
+            if stream[index] & 0x80 == 0 {
+                defer { index += 1 }
+                return Int(stream[index])
+            }
+            guard stream.count - index >= 4 else { return nil }
+            defer { index += 4 }
+            return Int(stream[index] & 0x7F) << 24 | Int(stream[index + 1]) << 16
+                | Int(stream[index + 2]) << 8 | Int(stream[index + 3])
+        }
+        while index < stream.count {
+            guard let nameLength = length(), let valueLength = length() else { return false }
+            guard nameLength > 0, stream.count - index >= nameLength + valueLength else { return false }
+            index += nameLength + valueLength
+        }
+        return true
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import FastCGI
+import Logging
+import PunctualApp
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `punctual`: parse the options, build the application, run it.
+@main
+struct PunctualCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "punctual",
+        abstract: "A FastCGI responder that answers /retrieve-data by its deadline, with the last good value if the retrieval is late.",
+        discussion: """
+            Listens on one of: --socket PATH (a Unix socket it creates), --listen HOST:PORT (TCP), \
+            or, with neither, the listening socket inherited on fd 0 (spawn-fcgi, systemd StandardInput=socket).
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Create and listen on a Unix socket at this path.", valueName: "path"))
+    var socket: String?
+
+    @Option(name: .long, help: ArgumentHelp("Permission bits of the Unix socket, in octal.", valueName: "octal"))
+    var socketMode: String = "660"
+
+    @Option(name: .long, help: ArgumentHelp("Listen on TCP instead, e.g. 127.0.0.1:9000 or [::1]:9000.", valueName: "host:port"))
+    var listen: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a request waits for a fresh value before the cached one is served.", valueName: "seconds"))
+    var timeout: Double = 5
+
+    @Option(name: .long, help: ArgumentHelp("Seconds the simulated retrieval takes.", valueName: "seconds"))
+    var delay: Double = 10
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard socket == nil || listen == nil else {
+            throw ValidationError("Give --socket or --listen, not both.")
+        }
+        guard timeout.isFinite, timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds.") }
+        guard delay.isFinite, delay >= 0 else { throw ValidationError("--delay must be zero or a positive number of seconds.") }
+        guard UInt32(socketMode, radix: 8).map({ $0 <= 0o777 }) == true else {
+            throw ValidationError("--socket-mode must be octal permission bits such as 660.")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        if let listen, ListenAddress(hostAndPort: listen) == nil {
+            throw ValidationError("--listen takes HOST:PORT, such as 127.0.0.1:9000 or [::1]:9000.")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "punctual")
+        let configuration = AppConfiguration(
+            address: address,
+            timeout: .seconds(timeout),
+            delay: .seconds(delay),
+            logLevel: level
+        )
+        let application: Application
+        do {
+            application = try Application(configuration: configuration, logger: logger)
+        } catch {
+            if case .inherited = configuration.address {
+                throw ValidationError(
+                    "No socket to serve: give --socket PATH, or --listen HOST:PORT, or start me with a listening socket on fd 0 (spawn-fcgi, systemd StandardInput=socket)."
+                )
+            }
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(71)  // EX_OSERR
+        }
+        try await application.run()
+    }
+
+    private var address: ListenAddress {
+        if let socket {
+            return .unixSocket(path: socket, mode: UInt32(socketMode, radix: 8) ?? 0o660)
+        }
+        if let listen, let address = ListenAddress(hostAndPort: listen) {
+            return address
+        }
+        return .inherited(descriptor: 0)
+    }
+}

@@ -1,0 +1,81 @@
+@testable import FastCGI
+import PunctualTestSupport
+import Testing
+
+@Suite struct RecordScannerTests {
+    let scanner = RecordScanner(maxParamsBytes: 4096, maxBodyBytes: 1024)
+
+    func verdict(_ bytes: [UInt8], isFull: Bool = false) -> RecordScanner.Verdict {
+        bytes.withUnsafeBytes { scanner.scan($0, isFull: isFull) }
+    }
+
+    var request: [UInt8] {
+        FastCGIClient.requestRecords(params: FastCGIClient.nginxParams(), body: Array("hello".utf8))
+    }
+
+    @Test func aCompleteRequestIsRecognisedWithItsLength() {
+        #expect(verdict(request) == .complete(length: request.count))
+        #expect(verdict(request + [1, 2, 3]) == .complete(length: request.count))
+    }
+
+    @Test func everyProperPrefixIsIncomplete() {
+        for length in 0..<request.count {
+            #expect(verdict(Array(request[..<length])) == .incomplete, "prefix of \(length) bytes")
+        }
+    }
+
+    @Test func paddingMustArriveBeforeTheRequestIsComplete() {
+        let begin = FastCGIClient.record(type: 1, id: 1, content: [0, 1, 1, 0, 0, 0, 0, 0])
+        let params = FastCGIClient.record(type: 4, id: 1, content: [1, 1, 65, 66], padding: 4)
+        let bytes = begin + params + FastCGIClient.record(type: 4, id: 1, content: [])
+            + FastCGIClient.record(type: 5, id: 1, content: [], padding: 3)
+        #expect(verdict(bytes) == .complete(length: bytes.count))
+        #expect(verdict(Array(bytes.dropLast())) == .incomplete)
+    }
+
+    @Test func managementRecordsAreRefused() {
+        // FCGI_GET_VALUES naming FCGI_MPXS_CONNS six times overflows libfcgi's stack buffer.
+        let name = Array("FCGI_MPXS_CONNS".utf8)
+        var pairs: [UInt8] = []
+        for _ in 0..<6 { pairs += [UInt8(name.count), 0] + name }
+        let bytes = FastCGIClient.record(type: 9, id: 0, content: pairs)
+        guard case .invalid = verdict(bytes) else { Issue.record("GET_VALUES was not refused"); return }
+    }
+
+    @Test func parameterLengthsPointingPastTheStreamAreRefused() {
+        // CVE-2025-23016: a 4-byte name length of 0x7ffffffe and a value length of 1.
+        let begin = FastCGIClient.record(type: 1, id: 1, content: [0, 1, 1, 0, 0, 0, 0, 0])
+        let params = FastCGIClient.record(type: 4, id: 1, content: [0xFF, 0xFF, 0xFF, 0xFE, 1, 65, 66])
+        let bytes = begin + params + FastCGIClient.record(type: 4, id: 1, content: [])
+        guard case .invalid = verdict(bytes) else { Issue.record("malformed params were not refused"); return }
+    }
+
+    @Test(arguments: [UInt8(2), 3])
+    func rolesOtherThanResponderAreRefused(role: UInt8) {
+        let bytes = FastCGIClient.record(type: 1, id: 1, content: [0, role, 1, 0, 0, 0, 0, 0])
+        guard case .invalid = verdict(bytes) else { Issue.record("role \(role) was not refused"); return }
+    }
+
+    @Test func recordsForAnotherRequestAreRefused() {
+        var bytes = request
+        bytes[bytes.count - 8 + 3] = 2  // the final STDIN record now names request 2
+        guard case .invalid = verdict(bytes) else { Issue.record("a second request id was not refused"); return }
+    }
+
+    @Test func garbageIsRefused() {
+        let bytes = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        guard case .invalid = verdict(bytes) else { Issue.record("HTTP bytes were not refused"); return }
+    }
+
+    @Test func aBodyOverTheLimitIsReportedAsTooLarge() {
+        let bytes = FastCGIClient.requestRecords(params: FastCGIClient.nginxParams(), body: [UInt8](repeating: 7, count: 2000))
+        #expect(verdict(bytes) == .bodyTooLarge)
+    }
+
+    @Test func parametersThatCannotFitTheBufferAreRefused() {
+        let bytes = FastCGIClient.requestRecords(params: [("X", String(repeating: "a", count: 5000))])
+        guard case .invalid = verdict(Array(bytes.prefix(2000)), isFull: true) else {
+            Issue.record("oversized parameters were not refused"); return
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// One HTTP/1.1 answer, read to the end of the connection.
+public struct HTTPReply: Sendable {
+    public let status: Int
+    public let headers: [String: String]
+    public let body: String
+    /// From connecting to the last byte.
+    public let latency: Duration
+}
+
+/// Minimal HTTP/1.1 over loopback for tests: many requests at once from one thread,
+/// each on its own connection, with `Connection: close`.
+public enum HTTPClient {
+    /// Sends `count` requests at once to 127.0.0.1:`port` and returns the answers, each
+    /// with its latency; a request unanswered after `timeout` is a failure.
+    public static func concurrent(
+        port: UInt16, method: String = "GET", path: String = "/retrieve-data", count: Int, timeout: Duration = .seconds(30)
+    ) throws -> [HTTPReply] {
+        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        let start = ContinuousClock.now
+        var fds: [Int32] = []
+        var received = [[UInt8]](repeating: [], count: count)
+        var finishedAt = [ContinuousClock.Instant?](repeating: nil, count: count)
+        defer { fds.forEach { close($0) } }
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw TestFailure("socket failed: errno \(errno)") }
+            fds.append(fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = port.bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw TestFailure("connect failed: errno \(errno)") }
+            guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else {
+                throw TestFailure("write failed")
+            }
+        }
+        var open = Set(0..<count)
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while !open.isEmpty {
+            guard ContinuousClock.now - start < timeout else { throw TestFailure("\(open.count) of \(count) requests unanswered") }
+            var polls = open.map { pollfd(fd: fds[$0], events: Int16(POLLIN), revents: 0) }
+            let indices = Array(open)
+            guard poll(&polls, nfds_t(polls.count), 100) >= 0 else { continue }
+            for (slot, entry) in polls.enumerated() where entry.revents != 0 {
+                let index = indices[slot]
+                let got = buffer.withUnsafeMutableBytes { read(fds[index], $0.baseAddress, $0.count) }
+                if got > 0 {
+                    received[index] += buffer[..<got]
+                } else {
+                    finishedAt[index] = ContinuousClock.now
+                    open.remove(index)
+                }
+            }
+        }
+        return received.enumerated().map { index, bytes in
+            parse(bytes, latency: finishedAt[index]! - start)
+        }
+    }
+
+    /// One request.
+    public static func request(port: UInt16, method: String = "GET", path: String = "/retrieve-data") throws -> HTTPReply {
+        try concurrent(port: port, method: method, path: path, count: 1)[0]
+    }
+
+    static func parse(_ bytes: [UInt8], latency: Duration) -> HTTPReply {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        let lines = parts[0].components(separatedBy: "\r\n")
+        let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return HTTPReply(status: status, headers: headers, body: parts.dropFirst().joined(separator: "\r\n\r\n"), latency: latency)
+    }
+}
