@@ -15,6 +15,7 @@ import Synchronization
 public final class Timers<C: Clock>: Sendable where C.Duration == Duration {
     /// Names one scheduled timer, to cancel it.
     public struct Handle: Sendable, Hashable {
+        /// The timer's scheduling order; unique per `Timers`.
         let sequence: UInt64
     }
 

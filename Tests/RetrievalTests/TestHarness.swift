@@ -1,0 +1,54 @@
+@testable import Retrieval
+
+/// The virtual-time setup every engine test uses.
+typealias TestRetriever = DeadlineRetriever<String, ManualClock>
+
+/// What a retrieval run in its own task produced, and the virtual time it answered at.
+typealias Answer = (outcome: RetrievalOutcome<String>, at: ManualClock.Instant)
+
+/// An error for sources to throw.
+struct SourceFailure: Error, CustomStringConvertible {
+    var description: String { "source failed" }
+}
+
+/// Runs `body` with a fresh manual clock and timers on it, then moves time far ahead so
+/// a sweeper still parked on the clock wakes, finds nothing pending and ends.
+func withTimers(
+    _ body: (ManualClock, Timers<ManualClock>) async throws -> Void
+) async rethrows {
+    let clock = ManualClock()
+    let timers = Timers(clock: clock)
+    defer { clock.advance(by: .seconds(1_000_000)) }
+    try await body(clock, timers)
+}
+
+/// Calls `retrieve()` in a task of its own, so the test can move time meanwhile.
+func startRetrieval(_ retriever: TestRetriever, on clock: ManualClock) -> Task<Answer, any Error> {
+    Task {
+        let outcome = try await retriever.retrieve()
+        return (outcome, clock.now)
+    }
+}
+
+/// A source that signals when it starts, sleeps `duration` on `timers` (cancellably),
+/// records whether that sleep was cancelled, signals when it ends and returns `value`.
+func sleepingSource(
+    _ duration: Duration,
+    returning value: String,
+    timers: Timers<ManualClock>,
+    started: CountdownLatch = CountdownLatch(),
+    ended: CountdownLatch = CountdownLatch(),
+    cancellations: Recorder<Bool> = Recorder()
+) -> @Sendable () async throws -> String {
+    {
+        started.countDown()
+        defer { ended.countDown() }
+        do {
+            try await timers.sleep(for: duration)
+        } catch {
+            cancellations.append(true)
+            throw error
+        }
+        return value
+    }
+}
