@@ -254,6 +254,8 @@ final class ConnectionReactor {
                 continue
             }
             statistics.requestAnswered()
+            // The request is over: whatever happens to the connection now is not an abandonment.
+            connection.state = .reading
             if unreadBody {
                 _ = connection.fcgi.finish(with: completion.response.encoded(), keepOpen: true)
                 shutdown(connection.fcgi.descriptor, Int32(SHUT_WR))
@@ -263,7 +265,6 @@ final class ConnectionReactor {
             }
             let keptOpen = connection.fcgi.finish(with: completion.response.encoded())
             if keptOpen, stopping == nil {
-                connection.state = .reading
                 connection.idleSince = clock.now
             } else {
                 close(connection, reason: keptOpen ? "server stopping" : "not kept alive")

@@ -62,13 +62,17 @@ import Testing
     }
 
     @Test func aConnectionNotKeptAliveIsClosedAfterTheAnswer() async throws {
-        try await withServer { path in
+        try await withServer(handler: { _ in FastCGIResponse(status: 200) }) { path, server in
             let closed = try await offPool {
                 let client = try FastCGIClient(unixSocket: path)
                 _ = try client.request(keepConnection: false)
                 return client.isClosedByPeer()
             }
             #expect(closed)
+            #expect(await eventually { server.statistics.connections == 0 })
+            #expect(server.statistics.requestsAnswered == 1)
+            #expect(server.statistics.requestsAbandoned == 0, "an answered request is not an abandoned one")
+            #expect(server.statistics.requestsInFlight == 0)
         }
     }
 

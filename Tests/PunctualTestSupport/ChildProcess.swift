@@ -7,7 +7,9 @@ public final class ChildProcess: @unchecked Sendable {
     private let process: Process
     public let logPath: String
 
-    public init(_ executable: String, _ arguments: [String], logPath: String) throws {
+    /// Starts `executable`; with `standardInput`, that descriptor becomes its fd 0 (the
+    /// spawn-fcgi convention for a listening socket), else /dev/null does.
+    public init(_ executable: String, _ arguments: [String], logPath: String, standardInput: Int32? = nil) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
@@ -15,7 +17,7 @@ public final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput.map { FileHandle(fileDescriptor: $0, closeOnDealloc: false) } ?? FileHandle.nullDevice
         try process.run()
         self.logPath = logPath
     }
