@@ -58,7 +58,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "punctual",
-            dependencies: ["PunctualApp"],
+            dependencies: ["PunctualApp", "Retrieval"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

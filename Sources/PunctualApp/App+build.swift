@@ -14,15 +14,11 @@ public struct Application: Sendable {
     public init(configuration: AppConfiguration, logger: Logger) throws(SystemError) {
         let clock = ContinuousClock()
         let timers = Timers(clock: clock)
-        let source = SimulatedSource(delay: configuration.delay, timers: timers)
-        let retriever = DeadlineRetriever(
-            timeout: configuration.timeout,
-            seed: JSONFragment(number: Double.random(in: 0..<1)),
-            clock: clock,
-            timers: timers,
-            source: source.retrieve
-        )
-        let endpoint = RetrieveDataEndpoint(retriever: retriever, logger: logger)
+        let source = SimulatedSource(delay: configuration.delay, jitter: configuration.delayJitter, timers: timers)
+        let engine = RetrievalEngine(policy: configuration.policy, clock: clock, timers: timers, source: source.retrieve(key:))
+        // The recipe's cache starts with a value, so every request gets a number.
+        engine.seed(JSONFragment(number: Double.random(in: 0..<1)), for: RetrievalKey.defaultKey)
+        let endpoint = RetrieveDataEndpoint(engine: engine, logger: logger)
         let router = Router(retrieveData: endpoint.answer)
         server = try FastCGIServer(configuration: .init(address: configuration.address), logger: logger) { request in
             await router.respond(to: request)
@@ -31,7 +27,16 @@ public struct Application: Sendable {
         if case .tcp = configuration.address, !server.isLocalOnly {
             logger.warning("listening on \(configuration.address), beyond loopback: FastCGI has no authentication, so firewall it to the web server")
         }
-        logger.info("punctual listening on \(configuration.address); deadline \(configuration.timeout), simulated retrieval \(configuration.delay)")
+        let policy = configuration.policy
+        logger.info(
+            "punctual listening on \(configuration.address)",
+            metadata: [
+                "timeout": "\(policy.timeout)", "on-timeout": "\(policy.onTimeout.rawValue)",
+                "max-retrieval": "\(policy.maxRetrieval)", "max-retrievals": "\(policy.maxConcurrentRetrievals)",
+                "retry-after": "\(policy.retryAfter)", "max-stale": "\(policy.maxStale.map { "\($0)" } ?? "unlimited")",
+                "cache-entries": "\(policy.cacheEntries)",
+                "delay": "\(configuration.delay)", "delay-jitter": "\(configuration.delayJitter)",
+            ])
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, answers what is in flight

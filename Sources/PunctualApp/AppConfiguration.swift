@@ -1,20 +1,30 @@
 import FastCGI
 import Logging
+import Retrieval
 
 /// Everything `punctual` is started with, whatever parsed it.
 public struct AppConfiguration: Sendable {
     /// Where nginx reaches the responder.
     public var address: ListenAddress
-    /// How long a request waits for a fresh value before the cached one is served.
-    public var timeout: Duration
-    /// How long the simulated retrieval takes.
+    /// Deadlines, coalescing, refresh, back-off, staleness and cache size.
+    public var policy: RetrievalPolicy
+    /// How long the simulated retrieval takes…
     public var delay: Duration
+    /// …plus a uniformly random share of this.
+    public var delayJitter: Duration
     public var logLevel: Logger.Level
 
-    public init(address: ListenAddress, timeout: Duration = .seconds(5), delay: Duration = .seconds(10), logLevel: Logger.Level = .info) {
+    public init(
+        address: ListenAddress,
+        policy: RetrievalPolicy = RetrievalPolicy(),
+        delay: Duration = .seconds(10),
+        delayJitter: Duration = .zero,
+        logLevel: Logger.Level = .info
+    ) {
         self.address = address
-        self.timeout = timeout
+        self.policy = policy
         self.delay = delay
+        self.delayJitter = delayJitter
         self.logLevel = logLevel
     }
 }

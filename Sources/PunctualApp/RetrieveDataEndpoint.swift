@@ -2,31 +2,55 @@ import FastCGI
 import Logging
 import Retrieval
 
-/// `/retrieve-data`: the retrieval under its deadline, turned into the recipe's answer.
+/// `/retrieve-data[?key=K]`: the engine's outcome as the recipe's answer, with honest
+/// `Age` (RFC 9111) and `Cache-Status` (RFC 9211) headers.
 struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
-    let retriever: DeadlineRetriever<JSONFragment, C>
+    let engine: RetrievalEngine<String, JSONFragment, C>
     let logger: Logger
 
-    func answer() async -> FastCGIResponse {
+    func answer(_ request: FastCGIRequest) async -> FastCGIResponse {
+        let key: String
+        switch RetrievalKey.parse(query: request.query) {
+        case let .success(parsed): key = parsed
+        case let .failure(problem): return HTTPAnswer.error(400, problem.description)
+        }
         let outcome: RetrievalOutcome<JSONFragment>
         do {
-            outcome = try await retriever.retrieve()
+            outcome = try await engine.retrieve(key)
         } catch {
             // The client has gone: nobody reads this answer.
             return HTTPAnswer.error(503, "request cancelled")
         }
         switch outcome {
         case let .fresh(value):
-            return HTTPAnswer.data(value, cached: false)
+            return HTTPAnswer.data(value, cached: false, headers: [("Cache-Status", "punctual; fwd=miss; stored")])
         case let .cached(value, age, reason):
             log(reason, served: "the cached value (age \(age))")
-            return HTTPAnswer.data(value, cached: true)
+            return HTTPAnswer.data(value, cached: true, headers: [
+                ("Age", String(max(0, age.components.seconds))),
+                ("Cache-Status", Self.cacheStatus(servedFromCacheBecause: reason)),
+            ])
         case let .unavailable(reason):
-            log(reason, served: "an error: nothing is cached")
+            log(reason, served: "an error: nothing fresh enough is cached")
+            var headers = [("Cache-Status", "punctual; fwd=miss; detail=\(reason.name)")]
             switch reason {
-            case .timeout: return HTTPAnswer.error(504, "data retrieval timed out and nothing is cached")
-            case .error: return HTTPAnswer.error(502, "data retrieval failed and nothing is cached")
+            case .timeout:
+                return HTTPAnswer.error(504, "data retrieval timed out and no value fresh enough is cached", headers: headers)
+            case .error, .backingOff:
+                return HTTPAnswer.error(502, "data retrieval failed and no value fresh enough is cached", headers: headers)
+            case .overloaded:
+                headers.append(("Retry-After", "1"))
+                return HTTPAnswer.error(503, "too many retrievals running and no value fresh enough is cached", headers: headers)
             }
+        }
+    }
+
+    /// `hit` with `fwd=stale` when a retrieval ran but did not deliver; plain `hit` when
+    /// none was started (backing off after a failure, or over the retrieval limit).
+    static func cacheStatus(servedFromCacheBecause reason: FallbackReason) -> String {
+        switch reason {
+        case .timeout, .error: "punctual; hit; fwd=stale; detail=\(reason.name)"
+        case .backingOff, .overloaded: "punctual; hit; detail=\(reason.name)"
         }
     }
 
@@ -36,6 +60,8 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
             logger.debug("retrieval missed its deadline; served \(served)")
         case let .error(error):
             logger.info("retrieval failed; served \(served)", metadata: ["error": "\(error)"])
+        case .backingOff, .overloaded:
+            logger.debug("no retrieval started (\(reason.name)); served \(served)")
         }
     }
 }

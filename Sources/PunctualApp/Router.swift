@@ -6,7 +6,7 @@ struct Router: Sendable {
     static let retrieveDataPath = "/retrieve-data"
 
     /// Answers `GET /retrieve-data`.
-    let retrieveData: @Sendable () async -> FastCGIResponse
+    let retrieveData: @Sendable (FastCGIRequest) async -> FastCGIResponse
 
     func respond(to request: FastCGIRequest) async -> FastCGIResponse {
         guard request.path == Self.retrieveDataPath else {
@@ -17,9 +17,9 @@ struct Router: Sendable {
         }
         switch request.method {
         case "GET":
-            return await retrieveData()
+            return await retrieveData(request)
         case "HEAD":
-            var response = await retrieveData()
+            var response = await retrieveData(request)
             response.headers.append((name: "Content-Length", value: String(response.body.count)))
             response.body = []
             return response

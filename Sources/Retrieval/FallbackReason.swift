@@ -1,11 +1,30 @@
 /// Why an answer did not come fresh from the source.
 ///
-/// Callers log it and may show it (a stale answer because the source was slow reads
-/// differently from one because the source failed), but both are answered the same way:
-/// with the last good value, if there is one.
+/// Callers log it and show it (`Cache-Status` details): a stale answer because the source
+/// was slow reads differently from one because it failed, or because it was not even asked.
 public enum FallbackReason: Sendable {
-    /// The source was still running at the deadline; it has been cancelled.
+    /// The retrieval was still running at the caller's deadline.
     case timeout
-    /// The source threw before the deadline.
+    /// The retrieval failed.
     case error(any Error)
+    /// The key's last retrieval failed less than `retryAfter` ago, so none was started.
+    case backingOff(after: any Error)
+    /// The limit of concurrent retrievals was reached, so none was started.
+    case overloaded
+
+    /// A short name for logs and headers: `timeout`, `error`, `retry-after`, `overloaded`.
+    public var name: String {
+        switch self {
+        case .timeout: "timeout"
+        case .error: "error"
+        case .backingOff: "retry-after"
+        case .overloaded: "overloaded"
+        }
+    }
+}
+
+/// The error a retrieval fails with when it outlives `RetrievalPolicy.maxRetrieval`.
+public struct RetrievalBudgetExceeded: Error, CustomStringConvertible {
+    public let budget: Duration
+    public var description: String { "retrieval cancelled after its budget of \(budget)" }
 }

@@ -1,20 +1,19 @@
-/// What one retrieval under a deadline produced.
+/// What one request for a key produced.
 ///
-/// Every retrieval that was not cancelled ends in exactly one of these, so the caller can
-/// always answer by its deadline:
+/// Every request that was not cancelled ends in exactly one of these by its deadline:
 ///
 /// ```swift
-/// switch try await retriever.retrieve() {
+/// switch try await engine.retrieve("quotes") {
 /// case .fresh(let value): respond(value)
 /// case .cached(let value, let age, let reason): respond(value, staleBy: age, because: reason)
 /// case .unavailable(let reason): respondUnavailable(because: reason)
 /// }
 /// ```
 public enum RetrievalOutcome<Value: Sendable>: Sendable {
-    /// The source answered in time; the value is now the cached one.
+    /// A retrieval finished in time; the value is now the cached one.
     case fresh(Value)
-    /// The last good value; `age` is the time since it was stored.
+    /// The last good value, `age` after it was stored.
     case cached(Value, age: Duration, reason: FallbackReason)
-    /// Nothing was cached and the source did not deliver.
+    /// Nothing was cached, or only a value older than `maxStale`.
     case unavailable(reason: FallbackReason)
 }

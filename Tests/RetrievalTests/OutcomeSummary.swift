@@ -11,6 +11,8 @@ enum OutcomeSummary<Value: Equatable>: Equatable {
 enum ReasonSummary: Equatable {
     case timeout
     case error(String)
+    case backingOff(String)
+    case overloaded
 }
 
 extension RetrievalOutcome where Value: Equatable {
@@ -31,6 +33,8 @@ extension FallbackReason {
         switch self {
         case .timeout: .timeout
         case .error(let error): .error(String(describing: error))
+        case .backingOff(let error): .backingOff(String(describing: error))
+        case .overloaded: .overloaded
         }
     }
 }

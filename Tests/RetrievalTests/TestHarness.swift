@@ -1,7 +1,30 @@
 @testable import Retrieval
 
-/// The virtual-time setup every engine test uses.
-typealias TestRetriever = DeadlineRetriever<String, ManualClock>
+/// The engine on virtual time with string keys and values.
+typealias TestEngine = RetrievalEngine<String, String, ManualClock>
+
+/// The recipe's single-value view of the engine: one key, seeded, no back-off, so the
+/// v1 rules (fresh, cached at the deadline, cached on error) can be tested as such.
+struct TestRetriever {
+    static let key = "default"
+    let engine: TestEngine
+
+    init(
+        timeout: Duration, seed: String?, clock: ManualClock, timers: Timers<ManualClock>,
+        source: @escaping @Sendable () async throws -> String
+    ) {
+        engine = TestEngine(policy: .init(timeout: timeout, retryAfter: .zero), clock: clock, timers: timers) { _ in
+            try await source()
+        }
+        if let seed { engine.seed(seed, for: Self.key) }
+    }
+
+    func retrieve() async throws(CancellationError) -> RetrievalOutcome<String> {
+        try await engine.retrieve(Self.key)
+    }
+
+    var cached: (value: String, age: Duration)? { engine.cached(Self.key) }
+}
 
 /// What a retrieval run in its own task produced, and the virtual time it answered at.
 typealias Answer = (outcome: RetrievalOutcome<String>, at: ManualClock.Instant)
@@ -20,6 +43,22 @@ func withTimers(
     let timers = Timers(clock: clock)
     defer { clock.advance(by: .seconds(1_000_000)) }
     try await body(clock, timers)
+}
+
+/// Calls `retrieve(key)` in a task of its own, so the test can move time meanwhile.
+func startRetrieval(_ engine: TestEngine, _ key: String, on clock: ManualClock) -> Task<Answer, any Error> {
+    Task {
+        let outcome = try await engine.retrieve(key)
+        return (outcome, clock.now)
+    }
+}
+
+/// Waits (yielding, never sleeping) until `timers` holds `count` pending timers: every
+/// caller has registered its deadline.
+func waitForPendingTimers(_ timers: Timers<ManualClock>, count: Int) async {
+    while timers.pendingCount < count, !Task.isCancelled {
+        await Task.yield()
+    }
 }
 
 /// Calls `retrieve()` in a task of its own, so the test can move time meanwhile.

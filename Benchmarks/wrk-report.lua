@@ -1,0 +1,59 @@
+-- wrk script for Benchmarks/run.
+--
+-- * Counts the answers whose body contains "cache":true. Each wrk thread has its own
+--   Lua state, so the counters live in the threads and done() collects them.
+--   Set BENCH_COUNT_CACHED=0 to leave out the response() hook: wrk then does no Lua work
+--   per answer at all.
+-- * With BENCH_KEYS=N, each request asks for /retrieve-data?key=K, K uniform in 1..N.
+-- * done() prints one machine-readable line, "BENCH key=value ...", that run parses.
+--   Latencies are in microseconds.
+
+local keys = tonumber(os.getenv("BENCH_KEYS") or "0")
+local count_cached = os.getenv("BENCH_COUNT_CACHED") ~= "0"
+
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+end
+
+-- Per thread.
+cached = 0
+answered = 0
+
+function init(args)
+   -- Threads start together: mix in the thread's address so their keys differ.
+   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
+end
+
+if keys > 0 then
+   local path = wrk.path:match("^[^?]*")
+   function request()
+      return wrk.format(nil, path .. "?key=" .. math.random(1, keys))
+   end
+end
+
+if count_cached then
+   function response(status, headers, body)
+      answered = answered + 1
+      if body and body:find('"cache":true', 1, true) then
+         cached = cached + 1
+      end
+   end
+end
+
+function done(summary, latency, requests)
+   local total_cached, total_answered = 0, 0
+   for _, thread in ipairs(threads) do
+      total_cached = total_cached + (thread:get("cached") or 0)
+      total_answered = total_answered + (thread:get("answered") or 0)
+   end
+   local e = summary.errors
+   io.write(string.format(
+      "BENCH requests=%d duration_us=%d p50=%d p90=%d p99=%d max=%d " ..
+      "non2xx=%d connect=%d read=%d write=%d timeout=%d answered=%d cached=%d counted=%d\n",
+      summary.requests, summary.duration,
+      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+      e.status, e.connect, e.read, e.write, e.timeout,
+      total_answered, total_cached, count_cached and 1 or 0))
+end
