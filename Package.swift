@@ -73,6 +73,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PunctualAppTests",
+            dependencies: ["PunctualApp", "Retrieval", "FastCGI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "FastCGITests",
             dependencies: ["FastCGI", "PunctualTestSupport"],
             swiftSettings: swiftSettings

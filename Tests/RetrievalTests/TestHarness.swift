@@ -91,3 +91,28 @@ func sleepingSource(
         return value
     }
 }
+
+/// Yields until `condition` holds (never sleeps); a test's time limit ends a wait that
+/// would never finish.
+func until(_ condition: () -> Bool) async {
+    while !condition(), !Task.isCancelled {
+        await Task.yield()
+    }
+}
+
+/// A source for `TestEngine` that counts its calls per key and sleeps `duration` on
+/// `timers` before answering "`key`#`call`".
+func countingSource(
+    sleeping duration: Duration, timers: Timers<ManualClock>, calls: Recorder<String>, cancellations: Recorder<String> = Recorder()
+) -> @Sendable (String) async throws -> String {
+    { key in
+        let call = calls.append(key)
+        do {
+            try await timers.sleep(for: duration)
+        } catch {
+            cancellations.append(key)
+            throw error
+        }
+        return "\(key)#\(call)"
+    }
+}
