@@ -4,7 +4,7 @@ import Testing
 
 /// How `retrieve()` behaves when its caller gives up, and under many concurrent callers.
 @Suite(.timeLimit(.minutes(1)))
-struct DeadlineRetrieverCancellationTests {
+struct CallerCancellationTests {
     @Test("A cancelled caller gets CancellationError, the source is cancelled and no timer is left")
     func cancelledCallerCancelsEverything() async {
         await withTimers { clock, timers in

@@ -4,7 +4,7 @@ import Testing
 
 /// What `retrieve()` answers, and when, for sources that are fast, slow or failing.
 @Suite(.timeLimit(.minutes(1)))
-struct DeadlineRetrieverTests {
+struct RecipeSemanticsTests {
     @Test("A source that answers in time gives a fresh value, which becomes the cached one")
     func freshInTime() async throws {
         try await withTimers { clock, timers in
