@@ -176,13 +176,7 @@ import Testing
         try await withTemporaryDirectory { directory in
             // A socket file nobody listens on (left by a crash) is replaced.
             let path = directory + "/stale.sock"
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            let fd = try Sockets.bindUnix(path: path)
             close(fd)
             let server = try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test")) { _ in
                 FastCGIResponse(status: 204)

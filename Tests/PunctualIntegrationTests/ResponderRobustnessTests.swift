@@ -81,15 +81,8 @@ import Testing
         try await withTemporaryDirectory { directory in
             // What spawn-fcgi does: bind and listen, then start the responder with the socket as fd 0.
             let path = directory + "/inherited.sock"
-            let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            let listener = try Sockets.bindUnix(path: path, listenBacklog: 128)
             defer { close(listener) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            #expect(bound == 0 && listen(listener, 128) == 0)
             let process = try ChildProcess(
                 builtProduct("punctual"), ["--delay", "0"], logPath: directory + "/out.log", standardInput: listener)
             defer { process.kill() }
