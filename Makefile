@@ -1,12 +1,14 @@
 # make run   — install what is missing, build, serve /retrieve-data on 127.0.0.1:$(PORT)
 # make test  — install what is missing, build, run every test
+# make bench — Punctual against nginx, a libfcgi C responder and FastAPI (Benchmarks/README.md);
+#              QUICK=1 for a one-minute smoke run
 PORT ?= 8080
 TIMEOUT ?= 5
 DELAY ?= 10
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build deps clean
+.PHONY: run test build bench deps clean
 
 run: deps
 	swift build -c release --product punctual
@@ -15,6 +17,11 @@ run: deps
 test: deps
 	swift build --build-tests
 	PUNCTUAL_BIN_PATH="$$(swift build --show-bin-path)" swift test --skip-build
+
+bench: deps
+	swift build -c release --product punctual-engine-bench
+	.build/release/punctual-engine-bench $(if $(QUICK),--quick)
+	Benchmarks/run $(if $(QUICK),--quick)
 
 build: deps
 	swift build -c release --product punctual

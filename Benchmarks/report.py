@@ -31,7 +31,10 @@ def parse(path):
             row["rss_kb"] = int(rss) if rss else None
             row["threads"] = int(threads) if threads else None
             w = row["wrk"]
-            row["rps"] = int(w["requests"]) / (int(w["duration_us"]) / 1e6) if w else None
+            seconds = int(w["duration_us"]) / 1e6 if w else 0
+            row["rps"] = int(w["requests"]) / seconds if w else None
+            # Ratios compare good answers: errors answered at once must not count as speed.
+            row["ok_rps"] = (int(w["requests"]) - int(w["non2xx"])) / seconds if w else None
             rows.append(row)
     return rows
 
@@ -58,22 +61,26 @@ def cached_share(w):
     return f"{100 * int(w['cached']) / int(w['answered']):.1f} %"
 
 
-def ratio(row, punctual):
-    """Fresh: Punctual's rate over each other target's, on Punctual's row.
-    With a deadline: each target's rate over the ideal, and Punctual over FastAPI."""
-    if row["rps"] is None:
+def non_2xx(w):
+    if not int(w["non2xx"]):
+        return "0"
+    statuses = w.get("statuses", "-")
+    if statuses == "-":  # not counted (no response hook)
+        return w["non2xx"]
+    return w["non2xx"] + " (" + statuses.replace(":", ": ").replace(",", ", ") + ")"
+
+
+def ratio(row, rows):
+    """2xx answers/s compared: against the ideal where the scenario has one (each row);
+    otherwise Punctual's against every other target's (on Punctual's row)."""
+    if row["ok_rps"] is None:
         return ""
     if row["ideal"]:
-        text = f"{row['rps'] / row['ideal']:.2f}× ideal ({row['ideal']:.0f}/s)"
-        if row is punctual:
-            others = [r for r in punctual["others"] if r["target"] == "FastAPI" and r["rps"]]
-            text += "".join(f", {row['rps'] / r['rps']:.1f}× FastAPI" for r in others)
-        return text
-    if row is punctual:
-        return ", ".join(
-            f"{row['rps'] / r['rps']:.2f}× {r['target']}" for r in punctual["others"] if r["rps"]
-        )
-    return ""
+        return f"{row['ok_rps'] / row['ideal']:.2f}× ideal ({row['ideal']:,.0f}/s)"
+    if row["target"] != PUNCTUAL:
+        return ""
+    others = [r for r in rows if r["scenario"] == row["scenario"] and r is not row and r["ok_rps"]]
+    return ", ".join(f"{row['ok_rps'] / r['ok_rps']:.2f}× {r['target']}" for r in others)
 
 
 def main():
@@ -86,11 +93,6 @@ def main():
     parser.add_argument("--c-keepalive", default="?")
     args = parser.parse_args()
     rows = parse(args.results)
-
-    # Each scenario's Punctual row, with the other targets it is compared with.
-    for row in rows:
-        if row["target"] == PUNCTUAL and row["rps"] is not None:
-            row["others"] = [r for r in rows if r["scenario"] == row["scenario"] and r is not row]
 
     print(
         f"Commit {args.commit}, {args.cpus} CPUs, {args.duration} s per run after a warm-up, "
@@ -107,17 +109,13 @@ def main():
         if not w:
             cells += [row["note"]] + [""] * (len(header) - 4)
         else:
-            punctual = next(
-                (r for r in rows if r["scenario"] == row["scenario"] and r["target"] == PUNCTUAL
-                 and "others" in r), None)
             cells += [
                 f"{row['rps']:,.0f}",
                 latency(w["p50"]), latency(w["p90"]), latency(w["p99"]), latency(w["max"]),
-                w["non2xx"], socket_errors(w), cached_share(w),
+                non_2xx(w), socket_errors(w), cached_share(w),
                 f"{row['rss_kb'] / 1024:.0f} MB" if row["rss_kb"] else "",
                 str(row["threads"]) if row["threads"] else "",
-                ratio(row, punctual) if punctual else (
-                    f"{row['rps'] / row['ideal']:.2f}× ideal ({row['ideal']:.0f}/s)" if row["ideal"] else ""),
+                ratio(row, rows),
             ]
         print("| " + " | ".join(cells) + " |")
 
