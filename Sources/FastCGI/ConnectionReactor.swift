@@ -10,9 +10,9 @@ import Glibc
 ///
 /// A connection is handed to libfcgi only once `RecordScanner` has seen a complete
 /// request in its buffer, so libfcgi's blocking reads never wait; each request then runs
-/// as a task, and its answer comes back through the mailbox to be written here. Requests
-/// waiting for their deadlines cost a task each, never a thread. All state below is
-/// confined to the I/O thread.
+/// as a task that prefers this same thread (`ReactorExecutor`), and its answer comes back
+/// through the mailbox to be written here. Requests waiting for their deadlines cost a
+/// task each, never a thread. All state below is confined to the I/O thread.
 final class ConnectionReactor {
     private final class Connection {
         enum State {
@@ -43,11 +43,13 @@ final class ConnectionReactor {
         }
     }
 
+    private static let wakeToken: UInt64 = 0
     private static let listenerToken: UInt64 = 1
 
     private let configuration: FastCGIServer.Configuration
     private let listener: ListeningSocket
     private let mailbox: ReactorMailbox
+    private let executor: ReactorExecutor
     private let epoll: Epoll
     private let handler: FastCGIServer.Handler
     private let logger: Logger
@@ -63,12 +65,14 @@ final class ConnectionReactor {
     private var isListening = true
     private var stopping: ReactorMailbox.StopKind?
     private var nextSweep: ContinuousClock.Instant
+    /// Reused for every round of work taken from the mailbox.
+    private var batch = ReactorMailbox.Batch()
 
     init(
         configuration: FastCGIServer.Configuration,
         listener: ListeningSocket,
         epoll: Epoll,
-        mailbox: ReactorMailbox,
+        executor: ReactorExecutor,
         maxConnections: Int,
         statistics: ServerStatistics,
         logger: Logger,
@@ -77,7 +81,8 @@ final class ConnectionReactor {
         self.configuration = configuration
         self.listener = listener
         self.epoll = epoll
-        self.mailbox = mailbox
+        self.mailbox = executor.mailbox
+        self.executor = executor
         self.maxConnections = maxConnections
         self.logger = logger
         self.statistics = statistics
@@ -86,6 +91,7 @@ final class ConnectionReactor {
         // Room for the largest request accepted, with its record headers and some padding.
         peekBuffer = .allocate(byteCount: configuration.maxParamsBytes + configuration.maxBodyBytes + 4096, alignment: 8)
         nextSweep = clock.now
+        try self.epoll.add(mailbox.wakeFD, token: Self.wakeToken, flags: EPOLLIN.rawValue)
         try self.epoll.add(listener.fd, token: Self.listenerToken, flags: EPOLLIN.rawValue)
     }
 
@@ -96,20 +102,40 @@ final class ConnectionReactor {
     /// Serves until a stop is requested and every request in flight is answered.
     func run() {
         while stopping == nil || handlingCount > 0 {
-            epoll.wait(timeoutMilliseconds: 1000) { event in
+            var woken = false
+            epoll.wait(timeoutMilliseconds: mailbox.prepareToSleep() ? 1000 : 0) { event in
                 switch event.token {
-                case Epoll.wakeToken: epoll.drainWake()
+                case Self.wakeToken: woken = true
                 case Self.listenerToken: acceptConnections()
                 default: connectionEvent(event)
                 }
             }
-            deliverCompletions()
+            mailbox.awake(drain: woken)
+            runPendingWork()
             sweepIfDue()
         }
         for connection in Array(connections.values) {
             close(connection, reason: "server stopped")
         }
         listener.close()
+        mailbox.close()
+    }
+
+    /// Runs the tasks' jobs and writes the answers they produced, a few rounds at most
+    /// (jobs make more jobs), so that sockets are polled again soon.
+    private func runPendingWork() {
+        let unownedExecutor = executor.asUnownedTaskExecutor()
+        for _ in 0..<4 {
+            mailbox.take(into: &batch)
+            for job in batch.jobs {
+                job.runSynchronously(on: unownedExecutor)
+            }
+            deliver(batch.completions)
+            if let stop = batch.stop, stopping.map({ $0 < stop }) ?? true {
+                beginStopping(stop)
+            }
+            guard batch.hasWork else { return }
+        }
     }
 
     // MARK: - Accepting
@@ -220,7 +246,7 @@ final class ConnectionReactor {
         let handler = handler
         let mailbox = mailbox
         connection.readDeadline = nil
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             let response = await handler(request)
             mailbox.post(.init(token: token, response: response))
         }
@@ -243,8 +269,7 @@ final class ConnectionReactor {
 
     // MARK: - Answering
 
-    private func deliverCompletions() {
-        let (completions, stop) = mailbox.take()
+    private func deliver(_ completions: [ReactorMailbox.Completion]) {
         for completion in completions {
             guard let connection = connections[completion.token] else { continue }
             handlingCount -= 1
@@ -269,9 +294,6 @@ final class ConnectionReactor {
             } else {
                 close(connection, reason: keptOpen ? "server stopping" : "not kept alive")
             }
-        }
-        if let stop, stopping.map({ $0 < stop }) ?? true {
-            beginStopping(stop)
         }
     }
 

@@ -4,9 +4,7 @@ import CPunctualFCGI
 import Glibc
 #endif
 
-/// A thin owner of an epoll instance and the eventfd that wakes it from other threads.
-///
-/// Used by the I/O thread only, except `wake()`, which any thread may call.
+/// A thin owner of an epoll instance, used by the I/O thread only.
 final class Epoll {
     /// Events reported for a registration, named for what the I/O thread does with them.
     struct Event {
@@ -17,29 +15,17 @@ final class Epoll {
         var isHangUp: Bool { flags & (EPOLLHUP.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue) != 0 }
     }
 
-    /// The token the wake-up eventfd is registered under.
-    static let wakeToken: UInt64 = 0
-
     let fd: Int32
-    let wakeFD: Int32
     private let events: UnsafeMutableBufferPointer<epoll_event>
 
     init(capacity: Int = 256) throws(SystemError) {
         fd = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard fd >= 0 else { throw SystemError("epoll_create1") }
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard wakeFD >= 0 else {
-            let error = SystemError("eventfd")
-            Glibc.close(fd)
-            throw error
-        }
         events = .allocate(capacity: capacity)
-        try add(wakeFD, token: Self.wakeToken, flags: EPOLLIN.rawValue)
     }
 
     deinit {
         events.deallocate()
-        Glibc.close(wakeFD)
         Glibc.close(fd)
     }
 
@@ -73,16 +59,5 @@ final class Epoll {
             let event = events[index]
             body(Event(token: event.data.u64, flags: event.events))
         }
-    }
-
-    /// Clears a pending wake-up; call when the wake token is reported.
-    func drainWake() {
-        var value: eventfd_t = 0
-        _ = eventfd_read(wakeFD, &value)
-    }
-
-    /// Wakes the I/O thread. Safe from any thread.
-    static func wake(_ wakeFD: Int32) {
-        _ = eventfd_write(wakeFD, 1)
     }
 }

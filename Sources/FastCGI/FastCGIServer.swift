@@ -51,30 +51,47 @@ public final class FastCGIServer: Service, Sendable {
     private let logger: Logger
     private let handler: Handler
     private let state = Mutex(RunState.idle)
+    private let executor: ReactorExecutor
 
     /// Live counts of connections and requests.
     public let statistics = ServerStatistics()
 
     private enum RunState {
         case idle
-        case running(ReactorMailbox)
-        case stopRequested(ReactorMailbox.StopKind)
+        case running
         case finished
     }
 
     /// Opens the listening socket at once, so that a bad address fails at start-up.
-    public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) throws(SystemError) {
+    public convenience init(configuration: Configuration, logger: Logger, handler: @escaping Handler) throws(SystemError) {
+        try self.init(configuration: configuration, logger: logger) { _ in handler }
+    }
+
+    /// As `init(configuration:logger:handler:)`, for a handler built around the server's
+    /// `taskExecutor`: what the handler starts and waits for (a retrieval) can then run on
+    /// the I/O thread too, with no thread hop on the way to the answer.
+    public init(
+        configuration: Configuration, logger: Logger, makeHandler: (_ taskExecutor: any TaskExecutor) -> Handler
+    ) throws(SystemError) {
         LibFCGI.initialize()
         Self.raiseDescriptorLimit()
         self.configuration = configuration
         self.listener = try ListeningSocket.open(configuration.address)
+        let executor = ReactorExecutor(mailbox: try ReactorMailbox())
+        self.executor = executor
         self.logger = logger
-        self.handler = handler
+        self.handler = makeHandler(executor)
     }
 
     deinit {
         listener.close()
     }
+
+    /// Runs tasks on the server's I/O thread, where request handlers run too.
+    ///
+    /// Give it to work that requests start and wait for (a retrieval), so that it stays on
+    /// that thread: no thread hop on the way to the answer. Such work must never block.
+    public var taskExecutor: any TaskExecutor { executor }
 
     /// Whether only this machine can connect: a Unix socket or a loopback address.
     public var isLocalOnly: Bool { listener.isLocalOnly }
@@ -82,18 +99,14 @@ public final class FastCGIServer: Service, Sendable {
     /// Serves until a graceful shutdown (then answers what is in flight) or cancellation
     /// (then also cancels the handlers still running).
     public func run() async throws {
-        let epoll = try Epoll()
-        let mailbox = ReactorMailbox(wakeFD: epoll.wakeFD)
-        let earlyStop: ReactorMailbox.StopKind? = state.withLock { state in
-            if case let .stopRequested(kind) = state { return kind }
-            state = .running(mailbox)
-            return nil
+        let alreadyRan = state.withLock { state in
+            guard case .idle = state else { return true }
+            state = .running
+            return false
         }
-        if let earlyStop {
-            mailbox.requestStop(earlyStop)
-        }
+        guard !alreadyRan else { return }
         let reactor = try ConnectionReactor(
-            configuration: configuration, listener: listener, epoll: epoll, mailbox: mailbox,
+            configuration: configuration, listener: listener, epoll: try Epoll(), executor: executor,
             maxConnections: Self.connectionLimit(), statistics: statistics, logger: logger, handler: handler)
         let finished = ReactorFinished()
         try IOThread.spawn(name: "fcgi-io") { [reactor = UncheckedReactor(reactor)] in
@@ -118,14 +131,7 @@ public final class FastCGIServer: Service, Sendable {
     }
 
     private func stop(_ kind: ReactorMailbox.StopKind) {
-        let mailbox: ReactorMailbox? = state.withLock { state in
-            switch state {
-            case .idle: state = .stopRequested(kind); return nil
-            case let .running(mailbox): return mailbox
-            case .stopRequested, .finished: return nil
-            }
-        }
-        mailbox?.requestStop(kind)
+        executor.mailbox.requestStop(kind)
     }
 
     /// Each kept-alive connection from nginx is a descriptor: allow as many as the hard

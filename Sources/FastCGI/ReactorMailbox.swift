@@ -1,7 +1,16 @@
+import CPunctualFCGI
 import Synchronization
 
-/// What crosses from tasks and other threads to the I/O thread: finished responses and
-/// a request to stop. Posting wakes the I/O thread once per batch, not once per item.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything that reaches the I/O thread from elsewhere: jobs of tasks that prefer to
+/// run there, finished responses, and a request to stop.
+///
+/// Posting wakes the I/O thread (through an eventfd) only while it sleeps in
+/// `epoll_wait`, and only once until it wakes; work posted while it runs (most of it,
+/// when requests run on the I/O thread itself) costs no system call.
 final class ReactorMailbox: Sendable {
     struct Completion: Sendable {
         let token: UInt64
@@ -15,49 +24,137 @@ final class ReactorMailbox: Sendable {
         case immediate
     }
 
-    private struct State {
+    /// What the I/O thread takes in one go.
+    struct Batch {
+        var jobs: [UnownedJob] = []
         var completions: [Completion] = []
         var stop: StopKind?
-        var wakePending = false
 
-        /// Returns true when the caller must write to the eventfd (no wake-up is pending yet).
-        mutating func markWakePending() -> Bool {
-            defer { wakePending = true }
-            return !wakePending
+        var hasWork: Bool { !jobs.isEmpty || !completions.isEmpty }
+    }
+
+    private struct State {
+        var batch = Batch()
+        /// The I/O thread is in (or about to enter) `epoll_wait`.
+        var sleeping = false
+        /// An eventfd write is under way; no need for another.
+        var wakePending = false
+        /// The I/O thread has ended: jobs go to the global executor instead.
+        var closed = false
+
+        /// Returns true when the caller must write to the eventfd.
+        mutating func needsWake() -> Bool {
+            guard sleeping, !wakePending else { return false }
+            wakePending = true
+            return true
         }
     }
 
     private let state = Mutex(State())
-    private let wakeFD: Int32
+    /// The eventfd the I/O thread's epoll watches.
+    let wakeFD: Int32
 
-    init(wakeFD: Int32) {
-        self.wakeFD = wakeFD
+    init() throws(SystemError) {
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SystemError("eventfd") }
+    }
+
+    deinit {
+        Glibc.close(wakeFD)
+    }
+
+    func enqueue(_ job: UnownedJob) {
+        let (mustWake, closed) = state.withLock { state in
+            guard !state.closed else { return (false, true) }
+            state.batch.jobs.append(job)
+            return (state.needsWake(), false)
+        }
+        if closed {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        } else if mustWake {
+            wake()
+        }
     }
 
     func post(_ completion: Completion) {
         let mustWake = state.withLock { state in
-            state.completions.append(completion)
-            return state.markWakePending()
+            state.batch.completions.append(completion)
+            return state.needsWake()
         }
-        if mustWake { Epoll.wake(wakeFD) }
+        if mustWake { wake() }
     }
 
     func requestStop(_ kind: StopKind) {
-        let mustWake = state.withLock { state in
-            state.stop = max(state.stop ?? kind, kind)
-            return state.markWakePending()
+        state.withLock { state in
+            state.batch.stop = max(state.batch.stop ?? kind, kind)
         }
-        if mustWake { Epoll.wake(wakeFD) }
+        wake()  // rare: always
     }
 
-    /// Takes everything posted so far; the next post wakes the I/O thread again.
-    func take() -> (completions: [Completion], stop: StopKind?) {
+    /// Called by the I/O thread before `epoll_wait`: true if it may sleep (nothing waits).
+    func prepareToSleep() -> Bool {
         state.withLock { state in
-            defer {
-                state.completions.removeAll(keepingCapacity: true)
-                state.wakePending = false
-            }
-            return (state.completions, state.stop)
+            guard !state.batch.hasWork else { return false }
+            state.sleeping = true
+            return true
         }
+    }
+
+    /// Called by the I/O thread after `epoll_wait`; `drain` when the eventfd was readable.
+    func awake(drain: Bool) {
+        state.withLock { state in
+            state.sleeping = false
+            state.wakePending = false
+        }
+        if drain {
+            var value: eventfd_t = 0
+            _ = eventfd_read(wakeFD, &value)
+        }
+    }
+
+    /// Takes everything posted so far into `batch`, whose emptied arrays (their storage
+    /// kept) take the place of the mailbox's: no allocation in the steady state. The stop
+    /// request, if any, stays set.
+    func take(into batch: inout Batch) {
+        batch.jobs.removeAll(keepingCapacity: true)
+        batch.completions.removeAll(keepingCapacity: true)
+        state.withLock { state in
+            swap(&state.batch.jobs, &batch.jobs)
+            swap(&state.batch.completions, &batch.completions)
+            batch.stop = state.batch.stop
+        }
+    }
+
+    /// Once the I/O thread has ended, jobs still queued, and any enqueued later, run on
+    /// the global executor, so that no task is stranded.
+    func close() {
+        let jobs = state.withLock { state in
+            state.closed = true
+            defer { state.batch.jobs = [] }
+            return state.batch.jobs
+        }
+        for job in jobs {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
+    }
+
+    private func wake() {
+        _ = eventfd_write(wakeFD, 1)
+    }
+}
+
+/// Runs tasks on the server's I/O thread, between its rounds of `epoll_wait`.
+///
+/// Requests, and the work they start, run where their bytes are read and written: no
+/// thread is woken and no context switched on the way. What runs here must never block.
+final class ReactorExecutor: TaskExecutor {
+    let mailbox: ReactorMailbox
+
+    init(mailbox: ReactorMailbox) {
+        self.mailbox = mailbox
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        mailbox.enqueue(UnownedJob(job))
     }
 }

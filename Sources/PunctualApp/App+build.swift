@@ -15,13 +15,15 @@ public struct Application: Sendable {
         let clock = ContinuousClock()
         let timers = Timers(clock: clock)
         let source = SimulatedSource(delay: configuration.delay, jitter: configuration.delayJitter, timers: timers)
-        let engine = RetrievalEngine(policy: configuration.policy, clock: clock, timers: timers, source: source.retrieve(key:))
-        // The recipe's cache starts with a value, so every request gets a number.
-        engine.seed(JSONFragment(number: Double.random(in: 0..<1)), for: RetrievalKey.defaultKey)
-        let endpoint = RetrieveDataEndpoint(engine: engine, logger: logger)
-        let router = Router(retrieveData: endpoint.answer)
-        server = try FastCGIServer(configuration: .init(address: configuration.address), logger: logger) { request in
-            await router.respond(to: request)
+        server = try FastCGIServer(configuration: .init(address: configuration.address), logger: logger) { ioExecutor in
+            // Retrievals run on the server's I/O thread, like the requests that wait for them.
+            let engine = RetrievalEngine(
+                policy: configuration.policy, clock: clock, timers: timers, taskExecutor: ioExecutor,
+                source: source.retrieve(key:))
+            // The recipe's cache starts with a value, so every request gets a number.
+            engine.seed(JSONFragment(number: Double.random(in: 0..<1)), for: RetrievalKey.defaultKey)
+            let router = Router(retrieveData: RetrieveDataEndpoint(engine: engine, logger: logger).answer)
+            return { request in await router.respond(to: request) }
         }
         self.logger = logger
         if case .tcp = configuration.address, !server.isLocalOnly {

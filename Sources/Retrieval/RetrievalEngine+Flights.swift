@@ -42,7 +42,7 @@ extension RetrievalEngine {
             self.end(key, flight: id, failure: RetrievalBudgetExceeded(budget: self.policy.maxRetrieval))
         }
         let source = source
-        let task = Task {
+        let task = Task(executorPreference: taskExecutor) {
             let result: Result<Value, any Error>
             do {
                 result = .success(try await source(key))

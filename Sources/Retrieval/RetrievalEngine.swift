@@ -24,22 +24,27 @@ where C.Duration == Duration {
     let clock: C
     let timers: Timers<C>
     let source: @Sendable (Key) async throws -> Value
+    let taskExecutor: (any TaskExecutor)?
     let state: Mutex<State>
 
     /// - Parameters:
     ///   - policy: Deadlines, limits and what to do at a timeout.
     ///   - clock: The clock deadlines and ages are measured on.
     ///   - timers: The deadline sweeper; share one per process.
+    ///   - taskExecutor: Where retrievals run: pass the executor the callers run on (a
+    ///     server's I/O thread) to spare a thread hop per retrieval. Nil: the global pool.
     ///   - source: The slow retrieval; it should stop when its task is cancelled.
     public init(
         policy: RetrievalPolicy,
         clock: C,
         timers: Timers<C>,
+        taskExecutor: (any TaskExecutor)? = nil,
         source: @escaping @Sendable (Key) async throws -> Value
     ) {
         self.policy = policy
         self.clock = clock
         self.timers = timers
+        self.taskExecutor = taskExecutor
         self.source = source
         state = Mutex(State(entries: LRUCache(capacity: max(1, policy.cacheEntries)) { $0.flight != nil }))
     }
