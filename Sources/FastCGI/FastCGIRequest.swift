@@ -4,13 +4,13 @@
 /// may need is copied here first; nothing in it points into C memory.
 public struct FastCGIRequest: Sendable {
     /// Every CGI parameter the web server sent (`REQUEST_METHOD`, `DOCUMENT_URI`, `HTTP_*`, …).
-    public let params: [String: String]
+    public let params: CGIParams
     /// The request body, read to its end. Empty when `bodyExceededLimit` is set.
     public let body: [UInt8]
     /// The body was larger than the server's limit and was not read: answer 413.
     public let bodyExceededLimit: Bool
 
-    public init(params: [String: String], body: [UInt8] = [], bodyExceededLimit: Bool = false) {
+    public init(params: CGIParams, body: [UInt8] = [], bodyExceededLimit: Bool = false) {
         self.params = params
         self.body = body
         self.bodyExceededLimit = bodyExceededLimit

@@ -58,17 +58,19 @@ final class FCGIConnection {
     /// connection).
     func readBufferedRequest(skipBody: Bool) -> FastCGIRequest? {
         guard FCGX_Accept_r(request) == 0, let envp = request.pointee.envp else { return nil }
-        var params: [String: String] = [:]
+        var pairs: [CGIParams.Element] = []
+        pairs.reserveCapacity(32)
         var cursor = envp
         while let entry = cursor.pointee {
             let pair = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
                                            count: strlen(entry))
             if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
-                params[String(decoding: pair[..<equals], as: UTF8.self)] =
-                    String(decoding: pair[(equals + 1)...], as: UTF8.self)
+                pairs.append((String(decoding: pair[..<equals], as: UTF8.self),
+                              String(decoding: pair[(equals + 1)...], as: UTF8.self)))
             }
             cursor += 1
         }
+        let params = CGIParams(pairs)
         guard !skipBody else {
             return FastCGIRequest(params: params, bodyExceededLimit: true)
         }
