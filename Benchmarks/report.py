@@ -96,7 +96,7 @@ def main():
 
     print(
         f"Commit {args.commit}, {args.cpus} CPUs, {args.duration} s per run after a warm-up, "
-        f"load average before: {args.load}. C responder keep-alive: {args.c_keepalive}."
+        f"load average before: {args.load}. C responder: {args.c_keepalive}."
     )
     print()
     header = ["scenario", "target", "conns", "req/s", "p50", "p90", "p99", "max", "non-2xx",
