@@ -16,7 +16,7 @@ run: deps
 
 test: deps
 	swift build --build-tests
-	PUNCTUAL_BIN_PATH="$$(swift build --show-bin-path)" swift test --skip-build
+	PUNCTUAL_BIN_PATH="$$(swift build --show-bin-path)" swift test --skip-build --no-parallel
 
 bench: deps
 	swift build -c release --product punctual-engine-bench
