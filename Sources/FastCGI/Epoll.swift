@@ -6,13 +6,10 @@ import Glibc
 
 /// A thin owner of an epoll instance, used by the I/O thread only.
 final class Epoll {
-    /// Events reported for a registration, named for what the I/O thread does with them.
+    /// One readiness report: the registration's token and the epoll flags.
     struct Event {
         let token: UInt64
         let flags: UInt32
-
-        var isReadable: Bool { flags & EPOLLIN.rawValue != 0 }
-        var isHangUp: Bool { flags & (EPOLLHUP.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue) != 0 }
     }
 
     let fd: Int32
