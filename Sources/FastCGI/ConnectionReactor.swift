@@ -14,59 +14,30 @@ import Glibc
 /// through the mailbox to be written here. Requests waiting for their deadlines cost a
 /// task each, never a thread. All state below is confined to the I/O thread.
 final class ConnectionReactor {
-    private final class Connection {
-        enum State {
-            /// Waiting for a request: idle between requests, or part of one buffered.
-            case reading
-            /// A handler task is answering the request; `unreadBody` when the body was too
-            /// large to read and must be discarded after the answer.
-            case handling(Task<Void, Never>, unreadBody: Bool)
-            /// Answered a request whose body was too large; reading and dropping the rest of
-            /// it before closing, so the peer sees the answer rather than a reset.
-            case discarding(until: ContinuousClock.Instant)
-            /// The peer went away while its request was handled: close once the task ends.
-            case abandoned
-        }
+    static let wakeToken: UInt64 = 0
+    static let listenerToken: UInt64 = 1
 
-        let token: UInt64
-        let fcgi: FCGIConnection
-        var state = State.reading
-        /// When a started (or newly accepted) request must be complete; nil while idle.
-        var readDeadline: ContinuousClock.Instant?
-        var idleSince: ContinuousClock.Instant
+    let configuration: FastCGIServer.Configuration
+    let listener: ListeningSocket
+    let mailbox: ReactorMailbox
+    let executor: ReactorExecutor
+    let epoll: Epoll
+    let handler: FastCGIServer.Handler
+    let logger: Logger
+    let statistics: ServerStatistics
+    let scanner: RecordScanner
+    let peekBuffer: UnsafeMutableRawBufferPointer
+    let maxConnections: Int
+    let clock = ContinuousClock()
 
-        init(token: UInt64, fcgi: FCGIConnection, now: ContinuousClock.Instant, readDeadline: ContinuousClock.Instant) {
-            self.token = token
-            self.fcgi = fcgi
-            self.idleSince = now
-            self.readDeadline = readDeadline
-        }
-    }
-
-    private static let wakeToken: UInt64 = 0
-    private static let listenerToken: UInt64 = 1
-
-    private let configuration: FastCGIServer.Configuration
-    private let listener: ListeningSocket
-    private let mailbox: ReactorMailbox
-    private let executor: ReactorExecutor
-    private let epoll: Epoll
-    private let handler: FastCGIServer.Handler
-    private let logger: Logger
-    private let statistics: ServerStatistics
-    private let scanner: RecordScanner
-    private let peekBuffer: UnsafeMutableRawBufferPointer
-    private let maxConnections: Int
-    private let clock = ContinuousClock()
-
-    private var connections: [UInt64: Connection] = [:]
-    private var nextToken: UInt64 = 2
-    private var handlingCount = 0
-    private var isListening = true
-    private var stopping: ReactorMailbox.StopKind?
-    private var nextSweep: ContinuousClock.Instant
+    var connections: [UInt64: ReactorConnection] = [:]
+    var nextToken: UInt64 = 2
+    var handlingCount = 0
+    var isListening = true
+    var stopping: ReactorMailbox.StopKind?
+    var nextSweep: ContinuousClock.Instant
     /// Reused for every round of work taken from the mailbox.
-    private var batch = ReactorMailbox.Batch()
+    var batch = ReactorMailbox.Batch()
 
     init(
         configuration: FastCGIServer.Configuration,
@@ -159,7 +130,7 @@ final class ConnectionReactor {
             var one: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let now = clock.now
-            let connection = Connection(
+            let connection = ReactorConnection(
                 token: nextToken, fcgi: FCGIConnection(descriptor: descriptor),
                 now: now, readDeadline: now + configuration.requestReadTimeout)
             nextToken += 1
@@ -183,7 +154,7 @@ final class ConnectionReactor {
         logger.warning("not accepting new connections for now", metadata: ["reason": "\(reason)"])
     }
 
-    private func resumeListeningIfPossible() {
+    func resumeListeningIfPossible() {
         guard !isListening, stopping == nil, connections.count < maxConnections else { return }
         isListening = true
         epoll.modify(listener.fd, token: Self.listenerToken, flags: EPOLLIN.rawValue)
@@ -211,7 +182,7 @@ final class ConnectionReactor {
         }
     }
 
-    private func readRequest(on connection: Connection) {
+    private func readRequest(on connection: ReactorConnection) {
         let buffered = recv(connection.fcgi.descriptor, peekBuffer.baseAddress, peekBuffer.count, Int32(MSG_PEEK | MSG_DONTWAIT))
         if buffered < 0, errno == EAGAIN || errno == EWOULDBLOCK { return }
         guard buffered > 0 else {
@@ -241,7 +212,7 @@ final class ConnectionReactor {
         }
     }
 
-    private func startHandling(_ request: FastCGIRequest, on connection: Connection) {
+    private func startHandling(_ request: FastCGIRequest, on connection: ReactorConnection) {
         let token = connection.token
         let handler = handler
         let mailbox = mailbox
@@ -256,7 +227,7 @@ final class ConnectionReactor {
     }
 
     /// Reads and drops what the peer still sends, up to a limit; closes at its end.
-    private func discardInput(on connection: Connection) {
+    func discardInput(on connection: ReactorConnection) {
         var total = 0
         while total < 16 * peekBuffer.count {
             let count = recv(connection.fcgi.descriptor, peekBuffer.baseAddress, peekBuffer.count, Int32(MSG_DONTWAIT))
@@ -265,87 +236,5 @@ final class ConnectionReactor {
             total += count
         }
         close(connection, reason: "request body too large")
-    }
-
-    // MARK: - Answering
-
-    private func deliver(_ completions: [ReactorMailbox.Completion]) {
-        for completion in completions {
-            guard let connection = connections[completion.token] else { continue }
-            handlingCount -= 1
-            guard case let .handling(_, unreadBody) = connection.state else {
-                statistics.requestAbandoned()
-                close(connection, reason: "peer left before the answer")
-                continue
-            }
-            statistics.requestAnswered()
-            // The request is over: whatever happens to the connection now is not an abandonment.
-            connection.state = .reading
-            if unreadBody {
-                _ = connection.fcgi.finish(with: completion.response.encoded(), keepOpen: true)
-                shutdown(connection.fcgi.descriptor, Int32(SHUT_WR))
-                connection.state = .discarding(until: clock.now + configuration.requestReadTimeout)
-                discardInput(on: connection)
-                continue
-            }
-            let keptOpen = connection.fcgi.finish(with: completion.response.encoded())
-            if keptOpen, stopping == nil {
-                connection.idleSince = clock.now
-            } else {
-                close(connection, reason: keptOpen ? "server stopping" : "not kept alive")
-            }
-        }
-    }
-
-    private func beginStopping(_ kind: ReactorMailbox.StopKind) {
-        if stopping == nil {
-            logger.info("stopping: no new connections; answering \(handlingCount) request(s) in flight")
-            epoll.remove(listener.fd)
-            listener.close()
-            isListening = false
-        }
-        stopping = kind
-        for connection in Array(connections.values) {
-            switch connection.state {
-            case .reading, .discarding: close(connection, reason: "server stopping")
-            case let .handling(task, _): if kind == .immediate { task.cancel() }
-            case .abandoned: break
-            }
-        }
-    }
-
-    // MARK: - Closing
-
-    private func close(_ connection: Connection, reason: String) {
-        logger.trace("closing connection", metadata: ["connection": "\(connection.token)", "reason": "\(reason)"])
-        if case let .handling(task, _) = connection.state {
-            task.cancel()
-            handlingCount -= 1
-            statistics.requestAbandoned()
-        }
-        connection.fcgi.close()
-        connections[connection.token] = nil
-        statistics.connectionClosed()
-        resumeListeningIfPossible()
-    }
-
-    /// Once a second: closes connections whose request stalled half-way (a slow or
-    /// malicious peer costs only its own connection) and connections idle too long.
-    private func sweepIfDue() {
-        let now = clock.now
-        guard now >= nextSweep else { return }
-        nextSweep = now + .seconds(1)
-        resumeListeningIfPossible()
-        for connection in Array(connections.values) {
-            if case let .discarding(until) = connection.state, now >= until {
-                close(connection, reason: "request body too large")
-            }
-            guard case .reading = connection.state else { continue }
-            if let deadline = connection.readDeadline, now >= deadline {
-                close(connection, reason: "request not complete in time")
-            } else if connection.readDeadline == nil, now - connection.idleSince >= configuration.idleTimeout {
-                close(connection, reason: "idle")
-            }
-        }
     }
 }

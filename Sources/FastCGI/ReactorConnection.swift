@@ -1,0 +1,31 @@
+/// One connection from the web server, as the I/O thread tracks it.
+///
+/// Confined to the I/O thread, like the reactor that owns it.
+final class ReactorConnection {
+    enum State {
+        /// Waiting for a request: idle between requests, or part of one buffered.
+        case reading
+        /// A handler task is answering the request; `unreadBody` when the body was too
+        /// large to read and must be discarded after the answer.
+        case handling(Task<Void, Never>, unreadBody: Bool)
+        /// Answered a request whose body was too large; reading and dropping the rest of
+        /// it before closing, so the peer sees the answer rather than a reset.
+        case discarding(until: ContinuousClock.Instant)
+        /// The peer went away while its request was handled: close once the task ends.
+        case abandoned
+    }
+
+    let token: UInt64
+    let fcgi: FCGIConnection
+    var state = State.reading
+    /// When a started (or newly accepted) request must be complete; nil while idle.
+    var readDeadline: ContinuousClock.Instant?
+    var idleSince: ContinuousClock.Instant
+
+    init(token: UInt64, fcgi: FCGIConnection, now: ContinuousClock.Instant, readDeadline: ContinuousClock.Instant) {
+        self.token = token
+        self.fcgi = fcgi
+        self.idleSince = now
+        self.readDeadline = readDeadline
+    }
+}
