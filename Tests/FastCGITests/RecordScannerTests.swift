@@ -78,4 +78,36 @@ import Testing
             Issue.record("oversized parameters were not refused"); return
         }
     }
+
+    @Test func randomMutationsNeverTrapAndNeverClaimMoreThanIsBuffered() {
+        var generator = SplitMix64(seed: 2026)
+        for _ in 0..<20_000 {
+            var bytes = request
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                guard !bytes.isEmpty else { break }
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[index] = UInt8.random(in: 0...255, using: &generator)
+                case 1: bytes.removeSubrange(index..<min(bytes.count, index + Int.random(in: 1...8, using: &generator)))
+                default: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: index)
+                }
+            }
+            if case let .complete(length) = verdict(bytes) {
+                #expect(length <= bytes.count)
+            }
+        }
+    }
+}
+
+/// A small seeded generator, so that the random test is the same on every run.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
