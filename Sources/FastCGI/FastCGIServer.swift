@@ -8,11 +8,12 @@ import Glibc
 
 /// A FastCGI responder on libfcgi that runs each request as a Swift task.
 ///
-/// It owns the listening socket and one I/O thread of its own; the handler runs on the
-/// cooperative pool and never touches a socket. Requests that wait (for a slow
-/// retrieval, a deadline) cost a task each, however many there are. Run it as a
-/// `Service`: a graceful shutdown stops accepting, answers the requests in flight and
-/// removes the socket.
+/// It owns the listening socket and one I/O thread of its own, which reads requests,
+/// runs their handlers as tasks between its rounds of `epoll_wait` (so a handler must
+/// never block), and writes the answers. Handlers never touch a socket. Requests that
+/// wait (for a slow retrieval, a deadline) cost a task each, however many there are.
+/// Run it as a `Service`: a graceful shutdown stops accepting, answers the requests in
+/// flight and removes the socket.
 ///
 /// ```swift
 /// let server = try FastCGIServer(
