@@ -1,5 +1,4 @@
 import FastCGI
-import Logging
 import Retrieval
 
 /// Everything `punctual` is started with, whatever parsed it.
@@ -12,19 +11,16 @@ public struct AppConfiguration: Sendable {
     public var delay: Duration
     /// …plus a uniformly random share of this.
     public var delayJitter: Duration
-    public var logLevel: Logger.Level
 
     public init(
         address: ListenAddress,
         policy: RetrievalPolicy = RetrievalPolicy(),
         delay: Duration = .seconds(10),
-        delayJitter: Duration = .zero,
-        logLevel: Logger.Level = .info
+        delayJitter: Duration = .zero
     ) {
         self.address = address
         self.policy = policy
         self.delay = delay
         self.delayJitter = delayJitter
-        self.logLevel = logLevel
     }
 }

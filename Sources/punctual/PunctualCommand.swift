@@ -104,8 +104,7 @@ struct PunctualCommand: AsyncParsableCommand {
             address: address,
             policy: policy,
             delay: .seconds(delay),
-            delayJitter: .seconds(delayJitter),
-            logLevel: level
+            delayJitter: .seconds(delayJitter)
         )
         let application: Application
         do {

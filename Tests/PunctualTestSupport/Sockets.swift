@@ -4,32 +4,27 @@ import Foundation
 public enum Sockets {
     /// A blocking TCP connection to 127.0.0.1:`port`.
     public static func connectLoopback(port: UInt16) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket failed: errno \(errno)") }
-        var address = loopbackAddress(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let error = errno
-            close(fd)
-            throw TestFailure("connect(127.0.0.1:\(port)) failed: errno \(error)")
-        }
-        return fd
+        try connect(family: AF_INET, to: loopbackAddress(port: port), naming: "127.0.0.1:\(port)")
     }
 
     /// A blocking connection to the Unix socket at `path`.
     public static func connectUnix(path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        try connect(family: AF_UNIX, to: unixAddress(path), naming: path)
+    }
+
+    private static func connect<Address>(family: Int32, to address: Address, naming name: String) throws -> Int32 {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket failed: errno \(errno)") }
-        var address = unixAddress(path)
+        var address = address
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Foundation.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
+            }
         }
         guard connected == 0 else {
             let error = errno
             close(fd)
-            throw TestFailure("connect(\(path)) failed: errno \(error)")
+            throw TestFailure("connect(\(name)) failed: errno \(error)")
         }
         return fd
     }
