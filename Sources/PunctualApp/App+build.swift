@@ -8,6 +8,9 @@ import UnixSignals
 public struct Application: Sendable {
     public let server: FastCGIServer
     public let logger: Logger
+    /// How long a graceful shutdown may take before the requests still in flight are
+    /// cancelled: they all end by their deadline, so the deadline plus a margin.
+    let maximumDrain: Duration
 
     /// Builds every part from `configuration` and opens the socket, so that a bad
     /// address fails here, before anything runs.
@@ -26,6 +29,7 @@ public struct Application: Sendable {
             return { request in await router.respond(to: request) }
         }
         self.logger = logger
+        maximumDrain = configuration.policy.timeout + .seconds(5)
         if case .tcp = configuration.address, !server.isLocalOnly {
             logger.warning("listening on \(configuration.address), beyond loopback: FastCGI has no authentication, so firewall it to the web server")
         }
@@ -42,15 +46,14 @@ public struct Application: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, answers what is in flight
-    /// and removes the socket.
+    /// (cancelling whatever is still running after `maximumDrain`) and removes the socket.
     public func run() async throws {
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: server)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
-        try await group.run()
+        configuration.maximumGracefulShutdownDuration = maximumDrain
+        try await ServiceGroup(configuration: configuration).run()
     }
 }

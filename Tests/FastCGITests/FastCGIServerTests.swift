@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// The server in-process on a temporary Unix socket, spoken to with raw FastCGI records.
-@Suite(.serialized) struct FastCGIServerTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct FastCGIServerTests {
     /// Runs a server with `handler` for the duration of `body`, then stops it.
     func withServer(
         handler: @escaping FastCGIServer.Handler = { request in
@@ -159,6 +159,27 @@ import Testing
             #expect(answer.text == "late but answered")
             try await running.value
             #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    @Test func cancellingAGracefulStopCancelsTheHandlersStillRunning() async throws {
+        let started = Mutex(false)
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/fcgi.sock"
+            let server = try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test")) { _ in
+                started.withLock { $0 = true }
+                // Never returns on its own: a graceful stop alone would wait for it forever.
+                for await _ in AsyncStream<Void>(unfolding: { try? await Task.sleep(for: .seconds(3600)) }) {}
+                return FastCGIResponse(status: 503, body: Array("cancelled".utf8))
+            }
+            let running = Task { try await server.run() }
+            async let reply = offPool { try FastCGIClient(unixSocket: path).request() }
+            #expect(await eventually { started.withLock { $0 } })
+            server.stop()
+            running.cancel()  // what ServiceGroup does once maximumGracefulShutdownDuration has passed
+            try await running.value
+            let answer = try await reply
+            #expect(answer.text == "cancelled", "the handler was cancelled and its answer still written")
         }
     }
 

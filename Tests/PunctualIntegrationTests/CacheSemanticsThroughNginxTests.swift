@@ -3,7 +3,7 @@ import PunctualTestSupport
 import Testing
 
 /// Keys, staleness limits, honest headers and clients that give up, end to end through nginx.
-@Suite(.serialized) struct CacheSemanticsThroughNginxTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct CacheSemanticsThroughNginxTests {
     @Test func freshAndStaleAnswersSayWhatTheyAreInTheirHeaders() async throws {
         try await PunctualFixture.with(["--delay", "0.05", "--timeout", "2"]) { fixture in
             let fresh = try await fixture.get()

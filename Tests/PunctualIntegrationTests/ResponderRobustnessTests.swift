@@ -3,7 +3,7 @@ import PunctualTestSupport
 import Testing
 
 /// The real binary spoken to directly over FastCGI, the way only a broken or hostile peer would.
-@Suite(.serialized) struct ResponderRobustnessTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ResponderRobustnessTests {
     @Test func garbageAndHangUpsLeaveTheResponderServing() async throws {
         try await PunctualFixture.with(["--delay", "0.05", "--timeout", "2"]) { fixture in
             let path = fixture.socketPath
@@ -47,7 +47,7 @@ import Testing
 }
 
 /// The command line as a user meets it.
-@Suite struct CommandLineTests {
+@Suite(.timeLimit(.minutes(1))) struct CommandLineTests {
     func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await withTemporaryDirectory { directory in
             let process = try ChildProcess(builtProduct("punctual"), arguments, logPath: directory + "/out.log")

@@ -3,7 +3,7 @@ import PunctualTestSupport
 import Testing
 
 /// `/retrieve-data` end to end: curl-like clients → nginx → punctual.
-@Suite(.serialized) struct RetrieveDataThroughNginxTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct RetrieveDataThroughNginxTests {
     @Test func aRetrievalInTimeAnswersFreshJSON() async throws {
         try await PunctualFixture.with(["--delay", "0.2", "--timeout", "1"]) { fixture in
             let reply = try await fixture.get()
