@@ -35,6 +35,11 @@ import Testing
         }
     }
 
+    /// A server on a Unix socket at `path`, for tests that stop it themselves.
+    func makeServer(at path: String, handler: @escaping FastCGIServer.Handler) throws -> FastCGIServer {
+        try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test"), handler: handler)
+    }
+
     @Test func paramsAndBodyReachTheHandler() async throws {
         try await withServer(handler: { request in
             let text = "\(request.method) \(request.path) q=\(request.query) ua=\(request.header("User-Agent") ?? "-") body=\(String(decoding: request.body, as: UTF8.self))"
@@ -146,7 +151,7 @@ import Testing
         let started = Mutex(false)
         try await withTemporaryDirectory { directory in
             let path = directory + "/fcgi.sock"
-            let server = try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test")) { _ in
+            let server = try makeServer(at: path) { _ in
                 started.withLock { $0 = true }
                 try? await Task.sleep(for: .milliseconds(300))
                 return FastCGIResponse(status: 200, body: Array("late but answered".utf8))
@@ -166,7 +171,7 @@ import Testing
         let started = Mutex(false)
         try await withTemporaryDirectory { directory in
             let path = directory + "/fcgi.sock"
-            let server = try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test")) { _ in
+            let server = try makeServer(at: path) { _ in
                 started.withLock { $0 = true }
                 // Never returns on its own: a graceful stop alone would wait for it forever.
                 for await _ in AsyncStream<Void>(unfolding: { try? await Task.sleep(for: .seconds(3600)) }) {}
@@ -187,7 +192,7 @@ import Testing
         try await withServer { path in
             // A second server on the same path must refuse, not steal the socket.
             #expect(throws: SystemError.self) {
-                try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test")) { _ in
+                try makeServer(at: path) { _ in
                     FastCGIResponse(status: 200)
                 }
             }
@@ -199,7 +204,7 @@ import Testing
             let path = directory + "/stale.sock"
             let fd = try Sockets.bindUnix(path: path)
             close(fd)
-            let server = try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test")) { _ in
+            let server = try makeServer(at: path) { _ in
                 FastCGIResponse(status: 204)
             }
             let running = Task { try await server.run() }
