@@ -8,13 +8,13 @@ DELAY ?= 10
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench deps clean
+.PHONY: run test build bench deps clean lint format
 
 run: deps
 	swift build -c release --product punctual
 	nginx/run-dev .build/release/punctual $(PORT) $(TIMEOUT) $(DELAY)
 
-test: deps
+test: deps lint
 	swift build --build-tests
 	PUNCTUAL_BIN_PATH="$$(swift build --show-bin-path)" swift test --skip-build --no-parallel
 
@@ -22,6 +22,13 @@ bench: deps
 	swift build -c release --product punctual-engine-bench
 	.build/release/punctual-engine-bench $(if $(QUICK),--quick)
 	Benchmarks/run $(if $(QUICK),--quick)
+
+# One format for everyone (.swift-format); `make format` rewrites files to it.
+lint:
+	swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
+
+format:
+	swift format format --in-place --recursive Sources Tests Benchmarks Package.swift
 
 build: deps
 	swift build -c release --product punctual

@@ -43,7 +43,9 @@ let package = Package(
             name: "Retrieval",
             // Lets release builds specialise the generic engine for the app's concrete types
             // (unspecialised, generic metadata look-ups cost about a tenth of its time).
-            swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+            swiftSettings: swiftSettings + [
+                .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
+            ]
         ),
         // Routing, JSON, options and wiring: everything `punctual` is, as a library tests can call.
         .target(

@@ -16,15 +16,20 @@ struct EngineBenchmark {
         print("| --- | ---: | ---: | ---: |")
         await report("instant source, one caller at a time", calls: calls) { engine in
             for _ in 0..<calls { _ = try? await engine.retrieve("k") }
-        } source: { _ in 1 }
+        } source: { _ in
+            1
+        }
         await report("instant source, 100 callers at once", calls: calls) { engine in
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<100 {
                     group.addTask { for _ in 0..<(calls / 100) { _ = try? await engine.retrieve("k") } }
                 }
             }
-        } source: { _ in 1 }
-        await report("hanging source, 1000 callers at once (10 ms deadline)", calls: calls, timeout: .milliseconds(10)) { engine in
+        } source: { _ in
+            1
+        }
+        await report("hanging source, 1000 callers at once (10 ms deadline)", calls: calls, timeout: .milliseconds(10))
+        { engine in
             for _ in 0..<(calls / 1000) {
                 await withTaskGroup(of: Void.self) { group in
                     for _ in 0..<1000 { group.addTask { _ = try? await engine.retrieve("k") } }
@@ -37,12 +42,19 @@ struct EngineBenchmark {
     }
 
     static func report(
-        _ name: String, calls: Int, timeout: Duration = .seconds(5),
+        _ name: String,
+        calls: Int,
+        timeout: Duration = .seconds(5),
         run: @Sendable (RetrievalEngine<String, Int, ContinuousClock>) async -> Void,
         source: @escaping @Sendable (String) async throws -> Int
     ) async {
         let clock = ContinuousClock()
-        let engine = RetrievalEngine(policy: .init(timeout: timeout, onTimeout: .refresh), clock: clock, timers: Timers(clock: clock), source: source)
+        let engine = RetrievalEngine(
+            policy: .init(timeout: timeout, onTimeout: .refresh),
+            clock: clock,
+            timers: Timers(clock: clock),
+            source: source
+        )
         engine.seed(0, for: "k")
         let before = cpuSeconds()
         await run(engine)
@@ -55,7 +67,9 @@ struct EngineBenchmark {
     static func cpuSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+            usage.ru_utime.tv_usec + usage.ru_stime.tv_usec
+        ) / 1e6
     }
 
     static func String(format value: Double) -> Swift.String {

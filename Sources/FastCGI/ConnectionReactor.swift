@@ -60,7 +60,10 @@ final class ConnectionReactor {
         self.handler = handler
         scanner = RecordScanner(maxParamsBytes: configuration.maxParamsBytes, maxBodyBytes: configuration.maxBodyBytes)
         // Room for the largest request accepted, with its record headers and some padding.
-        peekBuffer = .allocate(byteCount: configuration.maxParamsBytes + configuration.maxBodyBytes + 4096, alignment: 8)
+        peekBuffer = .allocate(
+            byteCount: configuration.maxParamsBytes + configuration.maxBodyBytes + 4096,
+            alignment: 8
+        )
         nextSweep = clock.now
         try self.epoll.add(mailbox.wakeFD, token: Self.wakeToken, flags: EPOLLIN.rawValue)
         try self.epoll.add(listener.fd, token: Self.listenerToken, flags: EPOLLIN.rawValue)
@@ -131,8 +134,11 @@ final class ConnectionReactor {
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let now = clock.now
             let connection = ReactorConnection(
-                token: nextToken, fcgi: FCGIConnection(descriptor: descriptor),
-                now: now, readDeadline: now + configuration.requestReadTimeout)
+                token: nextToken,
+                fcgi: FCGIConnection(descriptor: descriptor),
+                now: now,
+                readDeadline: now + configuration.requestReadTimeout
+            )
             nextToken += 1
             do {
                 try epoll.add(descriptor, token: connection.token, flags: Epoll.connectionFlags)
@@ -183,13 +189,21 @@ final class ConnectionReactor {
     }
 
     private func readRequest(on connection: ReactorConnection) {
-        let buffered = recv(connection.fcgi.descriptor, peekBuffer.baseAddress, peekBuffer.count, Int32(MSG_PEEK | MSG_DONTWAIT))
+        let buffered = recv(
+            connection.fcgi.descriptor,
+            peekBuffer.baseAddress,
+            peekBuffer.count,
+            Int32(MSG_PEEK | MSG_DONTWAIT)
+        )
         if buffered < 0, errno == EAGAIN || errno == EWOULDBLOCK { return }
         guard buffered > 0 else {
             close(connection, reason: buffered == 0 ? "peer closed" : SystemError("recv").description)
             return
         }
-        let verdict = scanner.scan(UnsafeRawBufferPointer(rebasing: peekBuffer[..<buffered]), isFull: buffered == peekBuffer.count)
+        let verdict = scanner.scan(
+            UnsafeRawBufferPointer(rebasing: peekBuffer[..<buffered]),
+            isFull: buffered == peekBuffer.count
+        )
         switch verdict {
         case .incomplete:
             if connection.readDeadline == nil {
@@ -206,7 +220,9 @@ final class ConnectionReactor {
             startHandling(request, on: connection)
             // The edge that brought the request may also have brought the peer's hang-up,
             // which epoll will not report again.
-            if !request.bodyExceededLimit, recv(connection.fcgi.descriptor, peekBuffer.baseAddress, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 {
+            if !request.bodyExceededLimit,
+                recv(connection.fcgi.descriptor, peekBuffer.baseAddress, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0
+            {
                 connectionEvent(Epoll.Event(token: connection.token, flags: 0))
             }
         }

@@ -64,7 +64,11 @@ public final class FastCGIServer: Service, Sendable {
     }
 
     /// Opens the listening socket at once, so that a bad address fails at start-up.
-    public convenience init(configuration: Configuration, logger: Logger, handler: @escaping Handler) throws(SystemError) {
+    public convenience init(
+        configuration: Configuration,
+        logger: Logger,
+        handler: @escaping Handler
+    ) throws(SystemError) {
         try self.init(configuration: configuration, logger: logger) { _ in handler }
     }
 
@@ -72,7 +76,9 @@ public final class FastCGIServer: Service, Sendable {
     /// `taskExecutor`: what the handler starts and waits for (a retrieval) can then run on
     /// the I/O thread too, with no thread hop on the way to the answer.
     public init(
-        configuration: Configuration, logger: Logger, makeHandler: (_ taskExecutor: any TaskExecutor) -> Handler
+        configuration: Configuration,
+        logger: Logger,
+        makeHandler: (_ taskExecutor: any TaskExecutor) -> Handler
     ) throws(SystemError) {
         LibFCGI.initialize()
         Self.raiseDescriptorLimit()
@@ -107,8 +113,15 @@ public final class FastCGIServer: Service, Sendable {
         }
         guard !alreadyRan else { return }
         let reactor = try ConnectionReactor(
-            configuration: configuration, listener: listener, epoll: try Epoll(), executor: executor,
-            maxConnections: Self.connectionLimit(), statistics: statistics, logger: logger, handler: handler)
+            configuration: configuration,
+            listener: listener,
+            epoll: try Epoll(),
+            executor: executor,
+            maxConnections: Self.connectionLimit(),
+            statistics: statistics,
+            logger: logger,
+            handler: handler
+        )
         let finished = ReactorFinished()
         try IOThread.spawn(name: "fcgi-io") { [reactor = UncheckedReactor(reactor)] in
             reactor.value.run()

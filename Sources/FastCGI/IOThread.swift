@@ -11,12 +11,17 @@ enum IOThread {
     static func spawn(name: String, _ body: @escaping @Sendable () -> Void) throws(SystemError) {
         let box = Unmanaged.passRetained(Box(name: name, body: body))
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            _ = pthread_setname_np(pthread_self(), String(box.name.prefix(15)))
-            box.body()
-            return nil
-        }, box.toOpaque())
+        let result = pthread_create(
+            &thread,
+            nil,
+            { raw in
+                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                _ = pthread_setname_np(pthread_self(), String(box.name.prefix(15)))
+                box.body()
+                return nil
+            },
+            box.toOpaque()
+        )
         guard result == 0 else {
             box.release()
             throw SystemError("pthread_create", code: result)

@@ -62,11 +62,17 @@ final class FCGIConnection {
         pairs.reserveCapacity(32)
         var cursor = envp
         while let entry = cursor.pointee {
-            let pair = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
-                                           count: strlen(entry))
+            let pair = UnsafeBufferPointer(
+                start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
+                count: strlen(entry)
+            )
             if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
-                pairs.append((String(decoding: pair[..<equals], as: UTF8.self),
-                              String(decoding: pair[(equals + 1)...], as: UTF8.self)))
+                pairs.append(
+                    (
+                        String(decoding: pair[..<equals], as: UTF8.self),
+                        String(decoding: pair[(equals + 1)...], as: UTF8.self)
+                    )
+                )
             }
             cursor += 1
         }

@@ -13,7 +13,7 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// Parses `HOST:PORT`, with IPv6 hosts in brackets (`[::1]:9000`).
     public init?(hostAndPort: String) {
         guard let colon = hostAndPort.lastIndex(of: ":"),
-              let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...]), port > 0
+            let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...]), port > 0
         else { return nil }
         var host = String(hostAndPort[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") {

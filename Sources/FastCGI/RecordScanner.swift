@@ -59,7 +59,9 @@ struct RecordScanner {
 
             guard version == Self.version else { return .invalid("unsupported FastCGI version \(version)") }
             if stage == .begin {
-                guard type == Self.beginRequest else { return .invalid("expected BEGIN_REQUEST, got record type \(type)") }
+                guard type == Self.beginRequest else {
+                    return .invalid("expected BEGIN_REQUEST, got record type \(type)")
+                }
                 guard id != 0 else { return .invalid("BEGIN_REQUEST with request id 0") }
                 guard contentLength == 8 else { return .invalid("BEGIN_REQUEST of \(contentLength) bytes") }
                 requestID = id

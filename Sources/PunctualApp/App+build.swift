@@ -21,8 +21,12 @@ public struct Application: Sendable {
         server = try FastCGIServer(configuration: .init(address: configuration.address), logger: logger) { ioExecutor in
             // Retrievals run on the server's I/O thread, like the requests that wait for them.
             let engine = RetrievalEngine(
-                policy: configuration.policy, clock: clock, timers: timers, taskExecutor: ioExecutor,
-                source: source.retrieve(key:))
+                policy: configuration.policy,
+                clock: clock,
+                timers: timers,
+                taskExecutor: ioExecutor,
+                source: source.retrieve(key:)
+            )
             // The recipe's cache starts with a value, so every request gets a number.
             engine.seed(JSONFragment(number: Double.random(in: 0..<1)), for: RetrievalKey.defaultKey)
             let router = Router(retrieveData: RetrieveDataEndpoint(engine: engine, logger: logger).answer)
@@ -31,7 +35,9 @@ public struct Application: Sendable {
         self.logger = logger
         maximumDrain = configuration.policy.timeout + .seconds(5)
         if case .tcp = configuration.address, !server.isLocalOnly {
-            logger.warning("listening on \(configuration.address), beyond loopback: FastCGI has no authentication, so firewall it to the web server")
+            logger.warning(
+                "listening on \(configuration.address), beyond loopback: FastCGI has no authentication, so firewall it to the web server"
+            )
         }
         let policy = configuration.policy
         logger.info(
@@ -42,7 +48,8 @@ public struct Application: Sendable {
                 "retry-after": "\(policy.retryAfter)", "max-stale": "\(policy.maxStale.map { "\($0)" } ?? "unlimited")",
                 "cache-entries": "\(policy.cacheEntries)",
                 "delay": "\(configuration.delay)", "delay-jitter": "\(configuration.delayJitter)",
-            ])
+            ]
+        )
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, answers what is in flight

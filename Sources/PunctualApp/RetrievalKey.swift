@@ -38,7 +38,7 @@ enum RetrievalKey {
             case UInt8(ascii: "%"):
                 let high = encoded.index(after: index)
                 guard high < encoded.endIndex, encoded.index(after: high) < encoded.endIndex,
-                      let h = hexValue(encoded[high]), let l = hexValue(encoded[encoded.index(after: high)])
+                    let h = hexValue(encoded[high]), let l = hexValue(encoded[encoded.index(after: high)])
                 else { return .failure(.malformedEscape) }
                 bytes.append(h << 4 | l)
                 index = encoded.index(after: high)

@@ -26,21 +26,37 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
             return HTTPAnswer.data(value, cached: false, headers: [("Cache-Status", "punctual; fwd=miss; stored")])
         case let .cached(value, age, reason):
             log(reason, served: "the cached value (age \(age))")
-            return HTTPAnswer.data(value, cached: true, headers: [
-                ("Age", String(max(0, age.components.seconds))),
-                ("Cache-Status", Self.cacheStatus(servedFromCacheBecause: reason)),
-            ])
+            return HTTPAnswer.data(
+                value,
+                cached: true,
+                headers: [
+                    ("Age", String(max(0, age.components.seconds))),
+                    ("Cache-Status", Self.cacheStatus(servedFromCacheBecause: reason)),
+                ]
+            )
         case let .unavailable(reason):
             log(reason, served: "an error: nothing fresh enough is cached")
             var headers = [("Cache-Status", "punctual; fwd=miss; detail=\(reason.name)")]
             switch reason {
             case .timeout:
-                return HTTPAnswer.error(504, "data retrieval timed out and no value fresh enough is cached", headers: headers)
+                return HTTPAnswer.error(
+                    504,
+                    "data retrieval timed out and no value fresh enough is cached",
+                    headers: headers
+                )
             case .error, .backingOff:
-                return HTTPAnswer.error(502, "data retrieval failed and no value fresh enough is cached", headers: headers)
+                return HTTPAnswer.error(
+                    502,
+                    "data retrieval failed and no value fresh enough is cached",
+                    headers: headers
+                )
             case .overloaded:
                 headers.append(("Retry-After", "1"))
-                return HTTPAnswer.error(503, "too many retrievals running and no value fresh enough is cached", headers: headers)
+                return HTTPAnswer.error(
+                    503,
+                    "too many retrievals running and no value fresh enough is cached",
+                    headers: headers
+                )
             }
         }
     }

@@ -115,13 +115,19 @@ extension RetrievalEngine {
 
     /// Takes flight `flightID` off its key (if it is still the key's flight), frees its
     /// slot under the global limit and lets `update` record what came of it.
-    private func detach(_ key: Key, flight flightID: UInt64, state: inout State, _ update: (inout Entry) -> Void) -> Flight? {
-        let flight: Flight? = state.entries.update(key) { entry in
-            guard let flight = entry.flight, flight.id == flightID else { return nil }
-            entry.flight = nil
-            update(&entry)
-            return flight
-        } ?? nil
+    private func detach(
+        _ key: Key,
+        flight flightID: UInt64,
+        state: inout State,
+        _ update: (inout Entry) -> Void
+    ) -> Flight? {
+        let flight: Flight? =
+            state.entries.update(key) { entry in
+                guard let flight = entry.flight, flight.id == flightID else { return nil }
+                entry.flight = nil
+                update(&entry)
+                return flight
+            } ?? nil
         if flight != nil { state.running -= 1 }
         return flight
     }

@@ -10,7 +10,11 @@ import Testing
     /// Runs a server with `handler` for the duration of `body`, then stops it.
     func withServer(
         handler: @escaping FastCGIServer.Handler = { request in
-            FastCGIResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("echo \(request.path)".utf8))
+            FastCGIResponse(
+                status: 200,
+                headers: [("Content-Type", "text/plain")],
+                body: Array("echo \(request.path)".utf8)
+            )
         },
         _ body: (String) async throws -> Void
     ) async throws {
@@ -25,7 +29,11 @@ import Testing
             let path = directory + "/fcgi.sock"
             var logger = Logger(label: "test")
             logger.logLevel = .warning
-            let server = try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: logger, handler: handler)
+            let server = try FastCGIServer(
+                configuration: .init(address: .unixSocket(path: path, mode: 0o600)),
+                logger: logger,
+                handler: handler
+            )
             let running = Task { try await server.run() }
             defer { server.stop() }
             try await body(path, server)
@@ -37,17 +45,24 @@ import Testing
 
     /// A server on a Unix socket at `path`, for tests that stop it themselves.
     func makeServer(at path: String, handler: @escaping FastCGIServer.Handler) throws -> FastCGIServer {
-        try FastCGIServer(configuration: .init(address: .unixSocket(path: path, mode: 0o600)), logger: Logger(label: "test"), handler: handler)
+        try FastCGIServer(
+            configuration: .init(address: .unixSocket(path: path, mode: 0o600)),
+            logger: Logger(label: "test"),
+            handler: handler
+        )
     }
 
     @Test func paramsAndBodyReachTheHandler() async throws {
         try await withServer(handler: { request in
-            let text = "\(request.method) \(request.path) q=\(request.query) ua=\(request.header("User-Agent") ?? "-") body=\(String(decoding: request.body, as: UTF8.self))"
+            let text =
+                "\(request.method) \(request.path) q=\(request.query) ua=\(request.header("User-Agent") ?? "-") body=\(String(decoding: request.body, as: UTF8.self))"
             return FastCGIResponse(status: 201, headers: [("X-Test", "yes")], body: Array(text.utf8))
         }) { path in
             let reply = try await offPool {
                 try FastCGIClient(unixSocket: path).request(
-                    params: FastCGIClient.nginxParams(method: "POST", path: "/things", query: "a=1"), body: Array("payload".utf8))
+                    params: FastCGIClient.nginxParams(method: "POST", path: "/things", query: "a=1"),
+                    body: Array("payload".utf8)
+                )
             }
             #expect(reply.status == 201)
             #expect(reply.headers["x-test"] == "yes")

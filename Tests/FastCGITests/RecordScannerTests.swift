@@ -27,7 +27,8 @@ import Testing
     @Test func paddingMustArriveBeforeTheRequestIsComplete() {
         let begin = FastCGIClient.record(type: 1, id: 1, content: [0, 1, 1, 0, 0, 0, 0, 0])
         let params = FastCGIClient.record(type: 4, id: 1, content: [1, 1, 65, 66], padding: 4)
-        let bytes = begin + params + FastCGIClient.record(type: 4, id: 1, content: [])
+        let bytes =
+            begin + params + FastCGIClient.record(type: 4, id: 1, content: [])
             + FastCGIClient.record(type: 5, id: 1, content: [], padding: 3)
         #expect(verdict(bytes) == .complete(length: bytes.count))
         #expect(verdict(Array(bytes.dropLast())) == .incomplete)
@@ -39,7 +40,10 @@ import Testing
         var pairs: [UInt8] = []
         for _ in 0..<6 { pairs += [UInt8(name.count), 0] + name }
         let bytes = FastCGIClient.record(type: 9, id: 0, content: pairs)
-        guard case .invalid = verdict(bytes) else { Issue.record("GET_VALUES was not refused"); return }
+        guard case .invalid = verdict(bytes) else {
+            Issue.record("GET_VALUES was not refused")
+            return
+        }
     }
 
     @Test func parameterLengthsPointingPastTheStreamAreRefused() {
@@ -47,35 +51,51 @@ import Testing
         let begin = FastCGIClient.record(type: 1, id: 1, content: [0, 1, 1, 0, 0, 0, 0, 0])
         let params = FastCGIClient.record(type: 4, id: 1, content: [0xFF, 0xFF, 0xFF, 0xFE, 1, 65, 66])
         let bytes = begin + params + FastCGIClient.record(type: 4, id: 1, content: [])
-        guard case .invalid = verdict(bytes) else { Issue.record("malformed params were not refused"); return }
+        guard case .invalid = verdict(bytes) else {
+            Issue.record("malformed params were not refused")
+            return
+        }
     }
 
     @Test(arguments: [UInt8(2), 3])
     func rolesOtherThanResponderAreRefused(role: UInt8) {
         let bytes = FastCGIClient.record(type: 1, id: 1, content: [0, role, 1, 0, 0, 0, 0, 0])
-        guard case .invalid = verdict(bytes) else { Issue.record("role \(role) was not refused"); return }
+        guard case .invalid = verdict(bytes) else {
+            Issue.record("role \(role) was not refused")
+            return
+        }
     }
 
     @Test func recordsForAnotherRequestAreRefused() {
         var bytes = request
         bytes[bytes.count - 8 + 3] = 2  // the final STDIN record now names request 2
-        guard case .invalid = verdict(bytes) else { Issue.record("a second request id was not refused"); return }
+        guard case .invalid = verdict(bytes) else {
+            Issue.record("a second request id was not refused")
+            return
+        }
     }
 
     @Test func garbageIsRefused() {
         let bytes = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
-        guard case .invalid = verdict(bytes) else { Issue.record("HTTP bytes were not refused"); return }
+        guard case .invalid = verdict(bytes) else {
+            Issue.record("HTTP bytes were not refused")
+            return
+        }
     }
 
     @Test func aBodyOverTheLimitIsReportedAsTooLarge() {
-        let bytes = FastCGIClient.requestRecords(params: FastCGIClient.nginxParams(), body: [UInt8](repeating: 7, count: 2000))
+        let bytes = FastCGIClient.requestRecords(
+            params: FastCGIClient.nginxParams(),
+            body: [UInt8](repeating: 7, count: 2000)
+        )
         #expect(verdict(bytes) == .bodyTooLarge)
     }
 
     @Test func parametersThatCannotFitTheBufferAreRefused() {
         let bytes = FastCGIClient.requestRecords(params: [("X", String(repeating: "a", count: 5000))])
         guard case .invalid = verdict(Array(bytes.prefix(2000)), isFull: true) else {
-            Issue.record("oversized parameters were not refused"); return
+            Issue.record("oversized parameters were not refused")
+            return
         }
     }
 

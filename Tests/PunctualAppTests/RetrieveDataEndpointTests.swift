@@ -8,8 +8,12 @@ import Testing
 @Suite struct RetrieveDataEndpointTests {
     struct Failure: Error {}
 
-    func answer(query: String = "", policy: RetrievalPolicy = .init(timeout: .seconds(1)), seed: Bool = true,
-                source: @escaping @Sendable (String) async throws -> JSONFragment) async -> FastCGIResponse {
+    func answer(
+        query: String = "",
+        policy: RetrievalPolicy = .init(timeout: .seconds(1)),
+        seed: Bool = true,
+        source: @escaping @Sendable (String) async throws -> JSONFragment
+    ) async -> FastCGIResponse {
         let clock = ContinuousClock()
         let engine = RetrievalEngine(policy: policy, clock: clock, timers: Timers(clock: clock), source: source)
         if seed { engine.seed(JSONFragment(number: 0.25), for: RetrievalKey.defaultKey) }
@@ -53,7 +57,9 @@ import Testing
         let clock = ContinuousClock()
         let (started, signal) = AsyncStream<Void>.makeStream()
         let engine = RetrievalEngine<String, JSONFragment, ContinuousClock>(
-            policy: .init(timeout: .seconds(30), maxConcurrentRetrievals: 1), clock: clock, timers: Timers(clock: clock)
+            policy: .init(timeout: .seconds(30), maxConcurrentRetrievals: 1),
+            clock: clock,
+            timers: Timers(clock: clock)
         ) { _ in
             signal.yield()
             try await Task.sleep(for: .seconds(3600))
@@ -74,6 +80,9 @@ import Testing
         typealias Endpoint = RetrieveDataEndpoint<ContinuousClock>
         #expect(Endpoint.cacheStatus(servedFromCacheBecause: .timeout) == "punctual; hit; fwd=stale; detail=timeout")
         #expect(Endpoint.cacheStatus(servedFromCacheBecause: .overloaded) == "punctual; hit; detail=overloaded")
-        #expect(Endpoint.cacheStatus(servedFromCacheBecause: .backingOff(after: Failure())) == "punctual; hit; detail=retry-after")
+        #expect(
+            Endpoint.cacheStatus(servedFromCacheBecause: .backingOff(after: Failure()))
+                == "punctual; hit; detail=retry-after"
+        )
     }
 }

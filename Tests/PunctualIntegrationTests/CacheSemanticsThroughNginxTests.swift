@@ -36,7 +36,10 @@ import Testing
             // Cached, or fresh if this request joined a retrieval just before it landed.
             #expect(warm.status == 200)
 
-            #expect(try await fixture.get("/retrieve-data?key=b").status == 504, "key b has a cache of its own, still empty")
+            #expect(
+                try await fixture.get("/retrieve-data?key=b").status == 504,
+                "key b has a cache of its own, still empty"
+            )
             let defaultKey = try RecipeAnswer(try await fixture.get())
             #expect(defaultKey.cache, "no key is the seeded default key")
         }
@@ -65,7 +68,9 @@ import Testing
             let pid = fixture.punctual.pid
             let port = fixture.port
             let punctual = fixture.punctual
-            let leftCount: @Sendable () -> Int = { punctual.log.components(separatedBy: "peer left before the answer").count - 1 }
+            let leftCount: @Sendable () -> Int = {
+                punctual.log.components(separatedBy: "peer left before the answer").count - 1
+            }
             // Like `curl --max-time 0.3`: send the request, give up, close. Once to warm up
             // (the runtime opens its timer descriptors on first use), once to measure.
             var descriptors = 0

@@ -16,8 +16,10 @@ struct PunctualFixture {
         try await withTemporaryDirectory { directory in
             let socketPath = directory + "/punctual.sock"
             let punctual = try ChildProcess(
-                builtProduct("punctual"), ["--socket", socketPath, "--log-level", "debug"] + arguments,
-                logPath: directory + "/punctual.log")
+                builtProduct("punctual"),
+                ["--socket", socketPath, "--log-level", "debug"] + arguments,
+                logPath: directory + "/punctual.log"
+            )
             defer { punctual.kill() }
             guard await eventually({ FileManager.default.fileExists(atPath: socketPath) }) else {
                 throw TestFailure("punctual did not create its socket:\n\(punctual.log)")
@@ -38,13 +40,20 @@ struct PunctualFixture {
 
     private static func startNginx(directory: String, port: UInt16, socketPath: String) async throws -> ChildProcess {
         let render = try ChildProcess(
-            repositoryRoot() + "/nginx/render-dev-config", [directory, String(port), socketPath], logPath: directory + "/render.log")
+            repositoryRoot() + "/nginx/render-dev-config",
+            [directory, String(port), socketPath],
+            logPath: directory + "/render.log"
+        )
         guard await eventually({ !render.isRunning }), render.exitStatus == 0 else {
             throw TestFailure("render-dev-config failed: \(render.log)")
         }
-        let executable = ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "nginx"
+        let executable =
+            ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "nginx"
         let nginx = try ChildProcess(
-            executable, ["-p", directory, "-c", directory + "/nginx.conf", "-e", "stderr"], logPath: directory + "/nginx.log")
+            executable,
+            ["-p", directory, "-c", directory + "/nginx.conf", "-e", "stderr"],
+            logPath: directory + "/nginx.log"
+        )
         guard await eventually({ canConnect(port: port) }) else {
             nginx.kill()
             throw TestFailure("nginx did not start:\n\(nginx.log)")

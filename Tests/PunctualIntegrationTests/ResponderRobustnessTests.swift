@@ -11,14 +11,18 @@ import Testing
             _ = try await offPool { try FastCGIClient(unixSocket: path).request() }
             let descriptorsBefore = openDescriptorCount(pid: pid)
             try await offPool {
-                for bytes in [Array("GET / HTTP/1.0\r\n\r\n".utf8), [UInt8](repeating: 0, count: 4096), [1, 9, 0, 0, 0, 0, 0, 0]] {
+                for bytes in [
+                    Array("GET / HTTP/1.0\r\n\r\n".utf8), [UInt8](repeating: 0, count: 4096), [1, 9, 0, 0, 0, 0, 0, 0],
+                ] {
                     let client = try FastCGIClient(unixSocket: path)
                     try client.send(bytes)
                     #expect(client.isClosedByPeer(), "a broken stream gets its connection closed")
                 }
                 // Clients that send a request and hang up before the answer.
                 for _ in 0..<50 {
-                    try FastCGIClient(unixSocket: path).send(FastCGIClient.requestRecords(params: FastCGIClient.nginxParams()))
+                    try FastCGIClient(unixSocket: path).send(
+                        FastCGIClient.requestRecords(params: FastCGIClient.nginxParams())
+                    )
                 }
             }
             let reply = try await offPool { try FastCGIClient(unixSocket: path).request() }
@@ -84,7 +88,11 @@ import Testing
             let listener = try Sockets.bindUnix(path: path, listenBacklog: 128)
             defer { close(listener) }
             let process = try ChildProcess(
-                builtProduct("punctual"), ["--delay", "0"], logPath: directory + "/out.log", standardInput: listener)
+                builtProduct("punctual"),
+                ["--delay", "0"],
+                logPath: directory + "/out.log",
+                standardInput: listener
+            )
             defer { process.kill() }
             let reply = try await offPool { try FastCGIClient(unixSocket: path).request() }
             #expect(reply.status == 200, "\(process.log)")
@@ -97,7 +105,10 @@ import Testing
         let port = try freeLoopbackPort()
         try await withTemporaryDirectory { directory in
             let process = try ChildProcess(
-                builtProduct("punctual"), ["--listen", "127.0.0.1:\(port)", "--delay", "0"], logPath: directory + "/out.log")
+                builtProduct("punctual"),
+                ["--listen", "127.0.0.1:\(port)", "--delay", "0"],
+                logPath: directory + "/out.log"
+            )
             defer { process.kill() }
             #expect(await eventually { canConnect(port: port) })
             let reply = try await offPool { try FastCGIClient(tcpPort: port).request() }

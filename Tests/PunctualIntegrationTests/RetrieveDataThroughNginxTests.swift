@@ -73,9 +73,14 @@ import Testing
             #expect(replies.allSatisfy { $0.status == 200 }, "statuses: \(Set(replies.map(\.status)))")
             #expect(try replies.allSatisfy { try RecipeAnswer($0).cache }, "every answer is the cached value")
             let latencies = replies.map(\.latency).sorted()
-            #expect(latencies.last! < .seconds(5), "answered near the deadline, not at the retrieval's end: \(latencies.last!)")
+            #expect(
+                latencies.last! < .seconds(5),
+                "answered near the deadline, not at the retrieval's end: \(latencies.last!)"
+            )
             #expect(maxThreads < 20, "the responder used \(maxThreads) threads")
-            print("1000 concurrent, 100 ms deadline: p50 \(latencies[499]), p99 \(latencies[989]), max \(latencies.last!), peak threads \(maxThreads), RSS \(residentKiB(pid: pid) ?? 0) KiB")
+            print(
+                "1000 concurrent, 100 ms deadline: p50 \(latencies[499]), p99 \(latencies[989]), max \(latencies.last!), peak threads \(maxThreads), RSS \(residentKiB(pid: pid) ?? 0) KiB"
+            )
         }
     }
 }
@@ -101,6 +106,10 @@ final class PeakSampler: @unchecked Sendable {
 
     func stop() async -> Int {
         lock.withLock { running = false }
-        return (try? await offPool { self.done.wait(); return self.lock.withLock { self.peak } }) ?? 0
+        return
+            (try? await offPool {
+                self.done.wait()
+                return self.lock.withLock { self.peak }
+            }) ?? 0
     }
 }

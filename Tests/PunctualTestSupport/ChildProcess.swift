@@ -17,7 +17,8 @@ public final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = standardInput.map { FileHandle(fileDescriptor: $0, closeOnDealloc: false) } ?? FileHandle.nullDevice
+        process.standardInput =
+            standardInput.map { FileHandle(fileDescriptor: $0, closeOnDealloc: false) } ?? FileHandle.nullDevice
         try process.run()
         self.logPath = logPath
     }

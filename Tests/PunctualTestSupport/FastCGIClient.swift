@@ -27,7 +27,10 @@ public final class FastCGIClient {
 
     /// A whole responder request: BEGIN_REQUEST, PARAMS, STDIN, as nginx sends it.
     public static func requestRecords(
-        id: UInt16 = 1, params: [(String, String)], body: [UInt8] = [], keepConnection: Bool = true
+        id: UInt16 = 1,
+        params: [(String, String)],
+        body: [UInt8] = [],
+        keepConnection: Bool = true
     ) -> [UInt8] {
         var bytes = record(type: 1, id: id, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
         var stream: [UInt8] = []
@@ -40,7 +43,11 @@ public final class FastCGIClient {
     }
 
     /// The parameters nginx's `fastcgi_params` would send for `method path?query`.
-    public static func nginxParams(method: String = "GET", path: String = "/retrieve-data", query: String = "") -> [(String, String)] {
+    public static func nginxParams(
+        method: String = "GET",
+        path: String = "/retrieve-data",
+        query: String = ""
+    ) -> [(String, String)] {
         [
             ("QUERY_STRING", query), ("REQUEST_METHOD", method), ("CONTENT_TYPE", ""), ("CONTENT_LENGTH", ""),
             ("SCRIPT_NAME", path), ("REQUEST_URI", query.isEmpty ? path : "\(path)?\(query)"), ("DOCUMENT_URI", path),
@@ -52,7 +59,10 @@ public final class FastCGIClient {
     }
 
     public static func record(type: UInt8, id: UInt16, content: [UInt8], padding: Int = 0) -> [UInt8] {
-        [1, type, UInt8(id >> 8), UInt8(id & 0xFF), UInt8(content.count >> 8), UInt8(content.count & 0xFF), UInt8(padding), 0]
+        [
+            1, type, UInt8(id >> 8), UInt8(id & 0xFF), UInt8(content.count >> 8), UInt8(content.count & 0xFF),
+            UInt8(padding), 0,
+        ]
             + content + [UInt8](repeating: 0, count: padding)
     }
 
@@ -63,7 +73,8 @@ public final class FastCGIClient {
     }
 
     private static func length(_ count: Int) -> [UInt8] {
-        count < 128 ? [UInt8(count)]
+        count < 128
+            ? [UInt8(count)]
             : [UInt8(count >> 24 | 0x80), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
     }
 
@@ -78,7 +89,9 @@ public final class FastCGIClient {
 
     /// Sends a request and reads its answer.
     public func request(
-        params: [(String, String)] = nginxParams(), body: [UInt8] = [], keepConnection: Bool = true
+        params: [(String, String)] = nginxParams(),
+        body: [UInt8] = [],
+        keepConnection: Bool = true
     ) throws -> FastCGIReply {
         try send(Self.requestRecords(params: params, body: body, keepConnection: keepConnection))
         return try readReply()
@@ -114,7 +127,9 @@ public final class FastCGIClient {
         var offset = 0
         while offset < count {
             let got = bytes[offset...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard got > 0 else { throw TestFailure(got == 0 ? "connection closed by the server" : "read failed: errno \(errno)") }
+            guard got > 0 else {
+                throw TestFailure(got == 0 ? "connection closed by the server" : "read failed: errno \(errno)")
+            }
             offset += got
         }
         return bytes
@@ -130,12 +145,16 @@ public struct FastCGIReply: Sendable {
 
     init(cgiOutput: [UInt8]) {
         let separator = Array("\r\n\r\n".utf8)
-        let split = (0...max(0, cgiOutput.count - 4)).first { Array(cgiOutput[$0..<min($0 + 4, cgiOutput.count)]) == separator }
+        let split = (0...max(0, cgiOutput.count - 4)).first {
+            Array(cgiOutput[$0..<min($0 + 4, cgiOutput.count)]) == separator
+        }
         let headEnd = split ?? cgiOutput.count
         var headers: [String: String] = [:]
         for line in String(decoding: cgiOutput[..<headEnd], as: UTF8.self).components(separatedBy: "\r\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
         }
         self.headers = headers
         status = Int(headers["status"]?.prefix(3) ?? "200") ?? 0

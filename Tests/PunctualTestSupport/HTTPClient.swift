@@ -15,7 +15,11 @@ public enum HTTPClient {
     /// Sends `count` requests at once to 127.0.0.1:`port` and returns the answers, each
     /// with its latency; a request unanswered after `timeout` is a failure.
     public static func concurrent(
-        port: UInt16, method: String = "GET", path: String = "/retrieve-data", count: Int, timeout: Duration = .seconds(30)
+        port: UInt16,
+        method: String = "GET",
+        path: String = "/retrieve-data",
+        count: Int,
+        timeout: Duration = .seconds(30)
     ) throws -> [HTTPReply] {
         let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         let start = ContinuousClock.now
@@ -33,7 +37,9 @@ public enum HTTPClient {
         var open = Set(0..<count)
         var buffer = [UInt8](repeating: 0, count: 16384)
         while !open.isEmpty {
-            guard ContinuousClock.now - start < timeout else { throw TestFailure("\(open.count) of \(count) requests unanswered") }
+            guard ContinuousClock.now - start < timeout else {
+                throw TestFailure("\(open.count) of \(count) requests unanswered")
+            }
             var polls = open.map { pollfd(fd: fds[$0], events: Int16(POLLIN), revents: 0) }
             let indices = Array(open)
             guard poll(&polls, nfds_t(polls.count), 100) >= 0 else { continue }
@@ -54,7 +60,11 @@ public enum HTTPClient {
     }
 
     /// One request.
-    public static func request(port: UInt16, method: String = "GET", path: String = "/retrieve-data") throws -> HTTPReply {
+    public static func request(
+        port: UInt16,
+        method: String = "GET",
+        path: String = "/retrieve-data"
+    ) throws -> HTTPReply {
         try concurrent(port: port, method: method, path: path, count: 1)[0]
     }
 
@@ -66,9 +76,16 @@ public enum HTTPClient {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
         }
-        return HTTPReply(status: status, headers: headers, body: parts.dropFirst().joined(separator: "\r\n\r\n"), latency: latency)
+        return HTTPReply(
+            status: status,
+            headers: headers,
+            body: parts.dropFirst().joined(separator: "\r\n\r\n"),
+            latency: latency
+        )
     }
 }
 

@@ -12,10 +12,19 @@ struct CallerCancellationTests {
             let ended = CountdownLatch()
             let cancellations = Recorder<Bool>()
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
                 source: sleepingSource(
-                    .seconds(10), returning: "late", timers: timers,
-                    started: started, ended: ended, cancellations: cancellations))
+                    .seconds(10),
+                    returning: "late",
+                    timers: timers,
+                    started: started,
+                    ended: ended,
+                    cancellations: cancellations
+                )
+            )
 
             let retrieval = startRetrieval(retriever, on: clock)
             await started.wait()
@@ -35,11 +44,15 @@ struct CallerCancellationTests {
         await withTimers { clock, timers in
             let calls = Recorder<String>()
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
                 source: {
                     calls.append("call")
                     return "fresh"
-                })
+                }
+            )
 
             let retrieval = Task {
                 withUnsafeCurrentTask { $0?.cancel() }
@@ -60,10 +73,19 @@ struct CallerCancellationTests {
             let ended = CountdownLatch()
             let cancellations = Recorder<Bool>()
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
                 source: sleepingSource(
-                    .seconds(3600), returning: "late", timers: timers,
-                    started: started, ended: ended, cancellations: cancellations))
+                    .seconds(3600),
+                    returning: "late",
+                    timers: timers,
+                    started: started,
+                    ended: ended,
+                    cancellations: cancellations
+                )
+            )
 
             let retrievals = (0..<callers).map { _ in startRetrieval(retriever, on: clock) }
             // Every caller's deadline, the retrieval's budget and its sleep are registered.

@@ -95,7 +95,10 @@ final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                enum Registration { case parked([Watcher]), due, cancelled }
+                enum Registration {
+                    case parked([Watcher])
+                    case due, cancelled
+                }
                 // Task.isCancelled is set before onCancel runs, so checking it under the
                 // lock closes the window between registering and an early cancellation.
                 let registration = state.withLock { state -> Registration in

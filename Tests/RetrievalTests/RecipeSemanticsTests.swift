@@ -9,8 +9,12 @@ struct RecipeSemanticsTests {
     func freshInTime() async throws {
         try await withTimers { clock, timers in
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
-                source: sleepingSource(.seconds(1), returning: "fresh", timers: timers))
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
+                source: sleepingSource(.seconds(1), returning: "fresh", timers: timers)
+            )
 
             let retrieval = startRetrieval(retriever, on: clock)
             await clock.waitForSleeper(until: .seconds(1))
@@ -32,10 +36,18 @@ struct RecipeSemanticsTests {
             let ended = CountdownLatch()
             let cancellations = Recorder<Bool>()
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
                 source: sleepingSource(
-                    .seconds(10), returning: "late", timers: timers,
-                    ended: ended, cancellations: cancellations))
+                    .seconds(10),
+                    returning: "late",
+                    timers: timers,
+                    ended: ended,
+                    cancellations: cancellations
+                )
+            )
 
             let retrieval = startRetrieval(retriever, on: clock)
             await clock.waitForSleeper(until: .seconds(5))
@@ -57,12 +69,16 @@ struct RecipeSemanticsTests {
             let gate = CountdownLatch()
             let ended = CountdownLatch()
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
                 source: {
                     defer { ended.countDown() }
                     await gate.waitIgnoringCancellation()
                     return "late"
-                })
+                }
+            )
 
             let retrieval = startRetrieval(retriever, on: clock)
             await clock.waitForSleeper(until: .seconds(5))
@@ -81,8 +97,12 @@ struct RecipeSemanticsTests {
     func failingSourceFallsBackWithTheError() async throws {
         try await withTimers { clock, timers in
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
-                source: { throw SourceFailure() })
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
+                source: { throw SourceFailure() }
+            )
             clock.advance(to: .seconds(2))
 
             let outcome = try await retriever.retrieve()
@@ -97,8 +117,12 @@ struct RecipeSemanticsTests {
     func failingSourceWithoutCacheIsUnavailable() async throws {
         try await withTimers { clock, timers in
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: nil, clock: clock, timers: timers,
-                source: { throw SourceFailure() })
+                timeout: .seconds(5),
+                seed: nil,
+                clock: clock,
+                timers: timers,
+                source: { throw SourceFailure() }
+            )
 
             let outcome = try await retriever.retrieve()
 
@@ -112,8 +136,12 @@ struct RecipeSemanticsTests {
     func lateSourceWithoutCacheIsUnavailable() async throws {
         try await withTimers { clock, timers in
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: nil, clock: clock, timers: timers,
-                source: sleepingSource(.seconds(10), returning: "late", timers: timers))
+                timeout: .seconds(5),
+                seed: nil,
+                clock: clock,
+                timers: timers,
+                source: sleepingSource(.seconds(10), returning: "late", timers: timers)
+            )
 
             let retrieval = startRetrieval(retriever, on: clock)
             await clock.waitForSleeper(until: .seconds(5))
@@ -131,7 +159,10 @@ struct RecipeSemanticsTests {
         try await withTimers { clock, timers in
             let calls = Recorder<String>()
             let retriever = TestRetriever(
-                timeout: .seconds(5), seed: "seed", clock: clock, timers: timers,
+                timeout: .seconds(5),
+                seed: "seed",
+                clock: clock,
+                timers: timers,
                 source: {
                     switch calls.append("call") {
                     case 1:
@@ -146,7 +177,8 @@ struct RecipeSemanticsTests {
                     default:
                         throw SourceFailure()
                     }
-                })
+                }
+            )
 
             // t=0..1: fresh v1.
             var retrieval = startRetrieval(retriever, on: clock)
@@ -171,7 +203,9 @@ struct RecipeSemanticsTests {
             #expect(try await retrieval.value.outcome.summary == .fresh("v2"))
 
             // t=11: fails, falls back to v2; three seconds later it is three seconds old.
-            #expect(try await retriever.retrieve().summary == .cached("v2", age: .zero, reason: .error("source failed")))
+            #expect(
+                try await retriever.retrieve().summary == .cached("v2", age: .zero, reason: .error("source failed"))
+            )
             clock.advance(by: .seconds(3))
             let cached = try #require(retriever.cached)
             #expect(cached.value == "v2")

@@ -7,7 +7,9 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct RetrievalEngineTests {
     func engine(
-        _ policy: RetrievalPolicy, clock: ManualClock, timers: Timers<ManualClock>,
+        _ policy: RetrievalPolicy,
+        clock: ManualClock,
+        timers: Timers<ManualClock>,
         source: @escaping @Sendable (String) async throws -> String
     ) -> TestEngine {
         TestEngine(policy: policy, clock: clock, timers: timers, source: source)
@@ -17,8 +19,12 @@ struct RetrievalEngineTests {
     func concurrentCallersShareOneRetrieval() async throws {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5)), clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(2), timers: timers, calls: calls))
+            let engine = engine(
+                .init(timeout: .seconds(5)),
+                clock: clock,
+                timers: timers,
+                source: countingSource(sleeping: .seconds(2), timers: timers, calls: calls)
+            )
             let retrievals = (0..<100).map { _ in startRetrieval(engine, "k", on: clock) }
             // 100 deadlines, one budget, one source sleep.
             await waitForPendingTimers(timers, count: 102)
@@ -35,8 +41,12 @@ struct RetrievalEngineTests {
     func callersKeepTheirOwnDeadlines() async throws {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5)), clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(6), timers: timers, calls: calls))
+            let engine = engine(
+                .init(timeout: .seconds(5)),
+                clock: clock,
+                timers: timers,
+                source: countingSource(sleeping: .seconds(6), timers: timers, calls: calls)
+            )
             engine.seed("seed", for: "k")
             let early = startRetrieval(engine, "k", on: clock)
             await waitForPendingTimers(timers, count: 3)
@@ -51,7 +61,10 @@ struct RetrievalEngineTests {
 
             clock.advance(to: .seconds(6))
             let second = try await late.value
-            #expect(second.outcome.summary == .fresh("k#1"), "the shared retrieval was not cancelled: a caller still waited")
+            #expect(
+                second.outcome.summary == .fresh("k#1"),
+                "the shared retrieval was not cancelled: a caller still waited"
+            )
             #expect(second.at == .seconds(6))
             #expect(calls.elements.count == 1)
         }
@@ -61,8 +74,12 @@ struct RetrievalEngineTests {
     func aCancelledCallerDoesNotFailOthers() async throws {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5)), clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(2), timers: timers, calls: calls))
+            let engine = engine(
+                .init(timeout: .seconds(5)),
+                clock: clock,
+                timers: timers,
+                source: countingSource(sleeping: .seconds(2), timers: timers, calls: calls)
+            )
             let leaving = startRetrieval(engine, "k", on: clock)
             let staying = startRetrieval(engine, "k", on: clock)
             await waitForPendingTimers(timers, count: 4)
@@ -78,8 +95,17 @@ struct RetrievalEngineTests {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
             let cancellations = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5), onTimeout: .cancel), clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(10), timers: timers, calls: calls, cancellations: cancellations))
+            let engine = engine(
+                .init(timeout: .seconds(5), onTimeout: .cancel),
+                clock: clock,
+                timers: timers,
+                source: countingSource(
+                    sleeping: .seconds(10),
+                    timers: timers,
+                    calls: calls,
+                    cancellations: cancellations
+                )
+            )
             let retrieval = startRetrieval(engine, "k", on: clock)
             await waitForPendingTimers(timers, count: 3)
             clock.advance(to: .seconds(5))
@@ -95,8 +121,12 @@ struct RetrievalEngineTests {
     func refreshKeepsTheRetrievalAndUpdatesTheCache() async throws {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5), onTimeout: .refresh), clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(8), timers: timers, calls: calls))
+            let engine = engine(
+                .init(timeout: .seconds(5), onTimeout: .refresh),
+                clock: clock,
+                timers: timers,
+                source: countingSource(sleeping: .seconds(8), timers: timers, calls: calls)
+            )
             engine.seed("seed", for: "k")
             let retrieval = startRetrieval(engine, "k", on: clock)
             await waitForPendingTimers(timers, count: 3)
@@ -113,13 +143,19 @@ struct RetrievalEngineTests {
         }
     }
 
-    @Test("The recipe's flaw: with a source always slower than the deadline, cancel serves the seed forever and refresh does not",
-          arguments: [TimeoutPolicy.cancel, .refresh])
+    @Test(
+        "The recipe's flaw: with a source always slower than the deadline, cancel serves the seed forever and refresh does not",
+        arguments: [TimeoutPolicy.cancel, .refresh]
+    )
     func alwaysSlowSource(policy: TimeoutPolicy) async throws {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5), onTimeout: policy), clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(10), timers: timers, calls: calls))
+            let engine = engine(
+                .init(timeout: .seconds(5), onTimeout: policy),
+                clock: clock,
+                timers: timers,
+                source: countingSource(sleeping: .seconds(10), timers: timers, calls: calls)
+            )
             engine.seed("seed", for: "k")
             var served: [String] = []
             // One caller every 20 s, each answered at its deadline.
@@ -150,9 +186,17 @@ struct RetrievalEngineTests {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
             let cancellations = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5), onTimeout: .refresh, maxRetrieval: .seconds(20), retryAfter: .seconds(1)),
-                                clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(3600), timers: timers, calls: calls, cancellations: cancellations))
+            let engine = engine(
+                .init(timeout: .seconds(5), onTimeout: .refresh, maxRetrieval: .seconds(20), retryAfter: .seconds(1)),
+                clock: clock,
+                timers: timers,
+                source: countingSource(
+                    sleeping: .seconds(3600),
+                    timers: timers,
+                    calls: calls,
+                    cancellations: cancellations
+                )
+            )
             let retrieval = startRetrieval(engine, "k", on: clock)
             await waitForPendingTimers(timers, count: 3)
             clock.advance(to: .seconds(5))
@@ -174,9 +218,12 @@ struct RetrievalEngineTests {
     func globalLimitAnswersFromTheCache() async throws {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(50), onTimeout: .refresh, maxConcurrentRetrievals: 2),
-                                clock: clock, timers: timers,
-                                source: countingSource(sleeping: .seconds(30), timers: timers, calls: calls))
+            let engine = engine(
+                .init(timeout: .seconds(50), onTimeout: .refresh, maxConcurrentRetrievals: 2),
+                clock: clock,
+                timers: timers,
+                source: countingSource(sleeping: .seconds(30), timers: timers, calls: calls)
+            )
             engine.seed("seed-c", for: "c")
             let a = startRetrieval(engine, "a", on: clock)
             let b = startRetrieval(engine, "b", on: clock)
@@ -199,13 +246,19 @@ struct RetrievalEngineTests {
     func retryAfterSparesAFailingSource() async throws {
         try await withTimers { clock, timers throws in
             let calls = Recorder<String>()
-            let engine = engine(.init(timeout: .seconds(5), retryAfter: .seconds(1)), clock: clock, timers: timers) { key in
+            let engine = engine(.init(timeout: .seconds(5), retryAfter: .seconds(1)), clock: clock, timers: timers) {
+                key in
                 calls.append(key)
                 throw SourceFailure()
             }
             engine.seed("seed", for: "k")
-            #expect(try await engine.retrieve("k").summary == .cached("seed", age: .zero, reason: .error("source failed")))
-            #expect(try await engine.retrieve("k").summary == .cached("seed", age: .zero, reason: .backingOff("source failed")))
+            #expect(
+                try await engine.retrieve("k").summary == .cached("seed", age: .zero, reason: .error("source failed"))
+            )
+            #expect(
+                try await engine.retrieve("k").summary
+                    == .cached("seed", age: .zero, reason: .backingOff("source failed"))
+            )
             clock.advance(by: .milliseconds(999))
             _ = try await engine.retrieve("k")
             #expect(calls.elements.count == 1, "not retried within a second")
@@ -218,18 +271,27 @@ struct RetrievalEngineTests {
     @Test("A cached value older than max-stale is not served")
     func maxStaleRefusesOldValues() async throws {
         try await withTimers { clock, timers throws in
-            let engine = engine(.init(timeout: .seconds(5), retryAfter: .zero, maxStale: .seconds(10)), clock: clock, timers: timers) { _ in
+            let engine = engine(
+                .init(timeout: .seconds(5), retryAfter: .zero, maxStale: .seconds(10)),
+                clock: clock,
+                timers: timers
+            ) { _ in
                 throw SourceFailure()
             }
             engine.seed("seed", for: "k")
             clock.advance(to: .seconds(10))
-            #expect(try await engine.retrieve("k").summary == .cached("seed", age: .seconds(10), reason: .error("source failed")))
+            #expect(
+                try await engine.retrieve("k").summary
+                    == .cached("seed", age: .seconds(10), reason: .error("source failed"))
+            )
             clock.advance(to: .seconds(11))
             #expect(try await engine.retrieve("k").summary == .unavailable(reason: .error("source failed")))
         }
     }
 
-    @Test("A source that ignores cancellation never delays an answer past its deadline, and its late value is dropped under cancel")
+    @Test(
+        "A source that ignores cancellation never delays an answer past its deadline, and its late value is dropped under cancel"
+    )
     func uncooperativeSourceCannotDelayAnswers() async throws {
         try await withTimers { clock, timers throws in
             let gate = CountdownLatch()
@@ -254,7 +316,9 @@ struct RetrievalEngineTests {
     @Test("The cache holds at most cache-entries keys and evicts the least recently used")
     func theCacheIsABoundedLRU() async throws {
         try await withTimers { clock, timers throws in
-            let engine = engine(.init(timeout: .seconds(5), cacheEntries: 2), clock: clock, timers: timers) { key in key.uppercased() }
+            let engine = engine(.init(timeout: .seconds(5), cacheEntries: 2), clock: clock, timers: timers) { key in
+                key.uppercased()
+            }
             _ = try await engine.retrieve("a")
             _ = try await engine.retrieve("b")
             _ = try await engine.retrieve("a")  // a is now the most recently used

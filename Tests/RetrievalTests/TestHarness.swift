@@ -10,7 +10,10 @@ struct TestRetriever {
     let engine: TestEngine
 
     init(
-        timeout: Duration, seed: String?, clock: ManualClock, timers: Timers<ManualClock>,
+        timeout: Duration,
+        seed: String?,
+        clock: ManualClock,
+        timers: Timers<ManualClock>,
         source: @escaping @Sendable () async throws -> String
     ) {
         engine = TestEngine(policy: .init(timeout: timeout, retryAfter: .zero), clock: clock, timers: timers) { _ in
@@ -103,7 +106,10 @@ func until(_ condition: () -> Bool) async {
 /// A source for `TestEngine` that counts its calls per key and sleeps `duration` on
 /// `timers` before answering "`key`#`call`".
 func countingSource(
-    sleeping duration: Duration, timers: Timers<ManualClock>, calls: Recorder<String>, cancellations: Recorder<String> = Recorder()
+    sleeping duration: Duration,
+    timers: Timers<ManualClock>,
+    calls: Recorder<String>,
+    cancellations: Recorder<String> = Recorder()
 ) -> @Sendable (String) async throws -> String {
     { key in
         let call = calls.append(key)

@@ -27,7 +27,11 @@ struct TimersTests {
             clock.advance(to: .seconds(3))
             await fired.waitForCount(4)
 
-            #expect(fired.elements == ["a at t=1.0 seconds", "b1 at t=2.0 seconds", "b2 at t=2.0 seconds", "c at t=3.0 seconds"])
+            #expect(
+                fired.elements == [
+                    "a at t=1.0 seconds", "b1 at t=2.0 seconds", "b2 at t=2.0 seconds", "c at t=3.0 seconds",
+                ]
+            )
             #expect(timers.pendingCount == 0)
         }
     }
