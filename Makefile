@@ -33,11 +33,12 @@ format:
 build: deps
 	swift build -c release --product punctual
 
-# Debian packages: libfcgi (and pkg-config to find it) to build, nginx to run and test.
+# Debian packages: libfcgi and SQLite (and pkg-config to find them) to build, nginx to run and test.
 deps:
 	@missing=""; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	pkg-config --exists fcgi 2>/dev/null || missing="$$missing libfcgi-dev"; \
+	pkg-config --exists sqlite3 2>/dev/null || missing="$$missing libsqlite3-dev"; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \

@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Named by the issues: the command source, the HTTP source, the cache file.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libfcgi, as Debian's libfcgi-dev installs it. Only `FastCGI` may import it.
@@ -47,11 +51,55 @@ let package = Package(
                 .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
             ]
         ),
+        // JSON values as sources deliver them: validated once, written through unchanged.
+        .target(
+            name: "PunctualJSON",
+            swiftSettings: swiftSettings
+        ),
+        // Sources without heavy dependencies: the recipe's simulation and a command.
+        .target(
+            name: "PunctualSources",
+            dependencies: [
+                "PunctualJSON",
+                "Retrieval",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP source, apart because AsyncHTTPClient brings SwiftNIO.
+        .target(
+            name: "PunctualHTTPSource",
+            dependencies: [
+                "PunctualJSON",
+                "Retrieval",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The cache file: last good values in SQLite, written off the I/O thread.
+        .target(
+            name: "PunctualStore",
+            dependencies: [
+                "PunctualJSON",
+                "Retrieval",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Routing, JSON, options and wiring: everything `punctual` is, as a library tests can call.
         .target(
             name: "PunctualApp",
             dependencies: [
                 "FastCGI",
+                "PunctualHTTPSource",
+                "PunctualJSON",
+                "PunctualSources",
+                "PunctualStore",
                 "Retrieval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,7 +133,19 @@ let package = Package(
         ),
         .testTarget(
             name: "PunctualAppTests",
-            dependencies: ["PunctualApp", "Retrieval", "FastCGI"],
+            dependencies: ["PunctualApp", "PunctualJSON", "Retrieval", "FastCGI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PunctualSourcesTests",
+            dependencies: [
+                "PunctualSources", "PunctualHTTPSource", "PunctualJSON", "PunctualTestSupport", "Retrieval",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PunctualStoreTests",
+            dependencies: ["PunctualStore", "PunctualJSON", "PunctualTestSupport", "Retrieval"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,7 @@
 import FastCGI
 import Logging
+import PunctualJSON
+import PunctualSources
 import Retrieval
 import ServiceLifecycle
 import UnixSignals
@@ -25,7 +27,7 @@ public struct Application: Sendable {
                 clock: clock,
                 timers: timers,
                 taskExecutor: ioExecutor,
-                source: source.retrieve(key:)
+                source: source.retrieve
             )
             // The recipe's cache starts with a value, so every request gets a number.
             engine.seed(JSONFragment(number: Double.random(in: 0..<1)), for: RetrievalKey.defaultKey)

@@ -1,3 +1,4 @@
+import PunctualJSON
 import FastCGI
 
 /// JSON answers in the shapes the API promises: `{"message": …, "cache": …}` for data,

@@ -1,3 +1,4 @@
+import PunctualJSON
 import FastCGI
 import Logging
 import Retrieval

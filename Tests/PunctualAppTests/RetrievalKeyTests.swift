@@ -1,4 +1,5 @@
 @testable import PunctualApp
+import PunctualJSON
 import Testing
 
 @Suite struct RetrievalKeyTests {

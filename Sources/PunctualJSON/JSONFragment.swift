@@ -31,5 +31,10 @@ public struct JSONFragment: Sendable, Equatable, CustomStringConvertible {
         bytes = out
     }
 
+    /// Bytes already known to be one JSON value (validated, or from a trusted store).
+    public init(trustedBytes bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 }

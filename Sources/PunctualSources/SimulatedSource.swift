@@ -1,3 +1,4 @@
+import PunctualJSON
 import Retrieval
 
 /// The recipe's stand-in for a slow data retrieval: waits `delay` (plus a random share of
@@ -6,7 +7,7 @@ import Retrieval
 /// The wait is cancellable and frees its timer at once when cancelled, so a retrieval
 /// cut off at the deadline really stops, and a "hanging" one (a delay of hours) costs
 /// nothing once abandoned.
-public struct SimulatedSource<C: Clock>: Sendable where C.Duration == Duration {
+public struct SimulatedSource<C: Clock>: RetrievalSource where C.Duration == Duration {
     public let delay: Duration
     public let jitter: Duration
     public let timers: Timers<C>
@@ -17,7 +18,7 @@ public struct SimulatedSource<C: Clock>: Sendable where C.Duration == Duration {
         self.timers = timers
     }
 
-    public func retrieve(key: String) async throws -> JSONFragment {
+    public func retrieve(_ key: String) async throws -> JSONFragment {
         var wait = delay
         if jitter > .zero {
             wait += jitter * Double.random(in: 0..<1)

@@ -1,0 +1,1 @@
+// The HTTP source lands here (issue 7).

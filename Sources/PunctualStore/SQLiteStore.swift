@@ -1,0 +1,1 @@
+// The cache file lands here (issue 7).
