@@ -7,20 +7,31 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The running responder: its services, ready for a `ServiceGroup`.
+///
+/// Everything is built here, in dependency order: the store (and the last good values it
+/// kept), the source and any client it needs, the engine, the routes, and last the FastCGI
+/// server around the router. The services run under one `ServiceGroup`, which shuts them
+/// down in reverse order: the server first (it answers what is in flight), then the
+/// source's client, then the store (which commits what the last answers brought).
 public struct Application: Sendable {
     public let server: FastCGIServer
     public let logger: Logger
+    /// Started in this order, shut down in the reverse one.
+    let services: [any Service]
     /// How long a graceful shutdown may take before the requests still in flight are
     /// cancelled: they all end by their deadline, so the deadline plus a margin.
     let maximumDrain: Duration
 
     /// Builds every part from `configuration` and opens the socket, so that a bad
-    /// address fails here, before anything runs.
-    public init(configuration: AppConfiguration, logger: Logger) throws(SystemError) {
+    /// address, command, URL or cache file fails here, before anything runs.
+    public init(configuration: AppConfiguration, logger: Logger) async throws {
         let clock = ContinuousClock()
         let timers = Timers(clock: clock)
-        let source = SimulatedSource(delay: configuration.delay, jitter: configuration.delayJitter, timers: timers)
-        server = try FastCGIServer(configuration: .init(address: configuration.address), logger: logger) { ioExecutor in
+        var services: [any Service] = []
+        let source = try Self.makeSource(configuration, timers: timers, logger: logger, services: &services)
+        let keys = configuration.keys
+        server = try FastCGIServer(configuration: .init(address: configuration.address), logger: logger) {
+            ioExecutor in
             // Retrievals run on the server's I/O thread, like the requests that wait for them.
             let engine = RetrievalEngine(
                 policy: configuration.policy,
@@ -31,9 +42,12 @@ public struct Application: Sendable {
             )
             // The recipe's cache starts with a value, so every request gets a number.
             engine.seed(JSONFragment(number: Double.random(in: 0..<1)), for: RetrievalKey.defaultKey)
-            let router = Router(retrieveData: RetrieveDataEndpoint(engine: engine, logger: logger).answer)
+            let endpoint = RetrieveDataEndpoint(engine: engine, keys: keys, logger: logger)
+            let router = Router(routes: [Route("/retrieve-data", get: endpoint.answer)])
             return { request in await router.respond(to: request) }
         }
+        services.append(server)
+        self.services = services
         self.logger = logger
         maximumDrain = configuration.policy.timeout + .seconds(5)
         if case .tcp = configuration.address, !server.isLocalOnly {
@@ -41,28 +55,59 @@ public struct Application: Sendable {
                 "listening on \(configuration.address), beyond loopback: FastCGI has no authentication, so firewall it to the web server"
             )
         }
+        Self.logStart(configuration, logger: logger)
+    }
+
+    /// The source `configuration` names; one that holds a client adds it to `services`.
+    private static func makeSource(
+        _ configuration: AppConfiguration,
+        timers: Timers<ContinuousClock>,
+        logger: Logger,
+        services: inout [any Service]
+    ) throws -> any RetrievalSource<String, JSONFragment> {
+        switch configuration.source {
+        case .simulated(let delay, let jitter):
+            return SimulatedSource(delay: delay, jitter: jitter, timers: timers)
+        case .command, .http:
+            throw StartupError("--source \(configuration.source.kind) is not available yet")
+        }
+    }
+
+    private static func logStart(_ configuration: AppConfiguration, logger: Logger) {
         let policy = configuration.policy
         logger.info(
             "punctual listening on \(configuration.address)",
             metadata: [
+                "source": "\(configuration.source)",
                 "timeout": "\(policy.timeout)", "on-timeout": "\(policy.onTimeout.rawValue)",
                 "max-retrieval": "\(policy.maxRetrieval)", "max-retrievals": "\(policy.maxConcurrentRetrievals)",
-                "retry-after": "\(policy.retryAfter)", "max-stale": "\(policy.maxStale.map { "\($0)" } ?? "unlimited")",
-                "cache-entries": "\(policy.cacheEntries)",
-                "delay": "\(configuration.delay)", "delay-jitter": "\(configuration.delayJitter)",
+                "retry-after": "\(policy.retryAfter)",
+                "max-stale": "\(policy.maxStale.map { "\($0)" } ?? "unlimited")",
+                "cache-entries": "\(policy.cacheEntries)", "keys": "\(configuration.keys)",
+                "cache-file": "\(configuration.cacheFile ?? "none")",
             ]
         )
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, answers what is in flight
-    /// (cancelling whatever is still running after `maximumDrain`) and removes the socket.
+    /// (cancelling whatever is still running after `maximumDrain`), removes the socket and
+    /// shuts the other services down after the server.
     public func run() async throws {
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: server)],
+            services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
         configuration.maximumGracefulShutdownDuration = maximumDrain
         try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// A start-up problem worth a clear message (a bad command, URL or cache file).
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
     }
 }

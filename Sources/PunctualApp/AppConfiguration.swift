@@ -7,20 +7,28 @@ public struct AppConfiguration: Sendable {
     public var address: ListenAddress
     /// Deadlines, coalescing, refresh, back-off, staleness and cache size.
     public var policy: RetrievalPolicy
-    /// How long the simulated retrieval takes…
-    public var delay: Duration
-    /// …plus a uniformly random share of this.
-    public var delayJitter: Duration
+    /// Where values come from.
+    public var source: SourceConfiguration
+    /// The largest value a command or HTTP source may deliver.
+    public var maxValueBytes: Int
+    /// Which keys requests may ask for.
+    public var keys: KeyRule
+    /// The SQLite file that keeps the last good values across restarts; nil keeps them in memory only.
+    public var cacheFile: String?
 
     public init(
         address: ListenAddress,
         policy: RetrievalPolicy = RetrievalPolicy(),
-        delay: Duration = .seconds(10),
-        delayJitter: Duration = .zero
+        source: SourceConfiguration = .simulated(delay: .seconds(10), jitter: .zero),
+        maxValueBytes: Int = 1 << 20,
+        keys: KeyRule = .any,
+        cacheFile: String? = nil
     ) {
         self.address = address
         self.policy = policy
-        self.delay = delay
-        self.delayJitter = delayJitter
+        self.source = source
+        self.maxValueBytes = maxValueBytes
+        self.keys = keys
+        self.cacheFile = cacheFile
     }
 }

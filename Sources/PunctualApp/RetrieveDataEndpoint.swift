@@ -7,6 +7,7 @@ import Retrieval
 /// `Age` (RFC 9111) and `Cache-Status` (RFC 9211) headers.
 struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
     let engine: RetrievalEngine<String, JSONFragment, C>
+    var keys: KeyRule = .any
     let logger: Logger
 
     func answer(_ request: FastCGIRequest) async -> FastCGIResponse {
@@ -14,6 +15,9 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
         switch RetrievalKey.parse(query: request.query) {
         case let .success(parsed): key = parsed
         case let .failure(problem): return HTTPAnswer.error(400, problem.description)
+        }
+        guard keys.allows(key) else {
+            return HTTPAnswer.error(400, "key not allowed")
         }
         let outcome: RetrievalOutcome<JSONFragment>
         do {

@@ -1,15 +1,25 @@
 import FastCGI
 
-/// Maps a request to its answer: `/retrieve-data` for `GET` and `HEAD`, JSON errors for
-/// everything else.
+/// Maps a request to its answer through a table of routes, with the JSON errors every
+/// route shares: `404` for an unknown path, `405` (with `Allow`) for a method a route does
+/// not take, `413` for a body over the server's limit. `HEAD` is answered wherever `GET`
+/// is, with the same headers and no body.
+///
+/// ```swift
+/// let router = Router(routes: [
+///     Route("/retrieve-data", get: endpoint.answer),
+///     Route("/status", get: status.answer),
+/// ])
+/// ```
 struct Router: Sendable {
-    static let retrieveDataPath = "/retrieve-data"
+    private let routes: [String: Route]
 
-    /// Answers `GET /retrieve-data`.
-    let retrieveData: @Sendable (FastCGIRequest) async -> FastCGIResponse
+    init(routes: [Route]) {
+        self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     func respond(to request: FastCGIRequest) async -> FastCGIResponse {
-        guard request.path == Self.retrieveDataPath else {
+        guard let route = routes[request.path] else {
             return HTTPAnswer.error(404, "not found")
         }
         if request.bodyExceededLimit {
@@ -17,14 +27,27 @@ struct Router: Sendable {
         }
         switch request.method {
         case "GET":
-            return await retrieveData(request)
+            return await route.get(request)
         case "HEAD":
-            var response = await retrieveData(request)
+            var response = await route.get(request)
             response.headers.append((name: "Content-Length", value: String(response.body.count)))
             response.body = []
             return response
         default:
             return HTTPAnswer.error(405, "method not allowed", headers: [(name: "Allow", value: "GET, HEAD")])
         }
+    }
+}
+
+/// One path and its `GET` handler.
+struct Route: Sendable {
+    typealias Handler = @Sendable (FastCGIRequest) async -> FastCGIResponse
+
+    let path: String
+    let get: Handler
+
+    init(_ path: String, get: @escaping Handler) {
+        self.path = path
+        self.get = get
     }
 }

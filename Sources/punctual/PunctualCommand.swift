@@ -90,6 +90,64 @@ struct PunctualCommand: AsyncParsableCommand {
     )
     var cacheEntries: Int = 10_000
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Where values come from: simulated, command or http.", valueName: "kind")
+    )
+    var source: String = "simulated"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --source command: the program to run per retrieval (directly, never through a shell).",
+            valueName: "path"
+        )
+    )
+    var command: String?
+
+    @Option(
+        name: .customLong("arg"),
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "An argument for --command; repeat it for several. An argument that is exactly {key} becomes the key.",
+            valueName: "argument"
+        )
+    )
+    var arguments: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --source http: the URL to GET, {key} replaced by the percent-encoded key.",
+            valueName: "url"
+        )
+    )
+    var url: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The largest value a command or HTTP source may deliver, in bytes.", valueName: "bytes")
+    )
+    var maxValueBytes: Int = 1 << 20
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Which ?key= values are accepted: any, none (only the default key), or a regular expression keys must match whole.",
+            valueName: "rule"
+        )
+    )
+    var keys: String = "any"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "An SQLite file that keeps the last good values across restarts (created if missing).",
+            valueName: "path"
+        )
+    )
+    var cacheFile: String?
+
     @Option(name: .long, help: ArgumentHelp("Seconds the simulated retrieval takes.", valueName: "seconds"))
     var delay: Double = 10
 
@@ -141,6 +199,34 @@ struct PunctualCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
+        switch source {
+        case "simulated":
+            break
+        case "command":
+            guard command != nil else { throw ValidationError("--source command needs --command PATH.") }
+        case "http":
+            guard url != nil else { throw ValidationError("--source http needs --url URL.") }
+        default:
+            throw ValidationError("--source must be simulated, command or http.")
+        }
+        if command != nil, source != "command" {
+            throw ValidationError("--command is used only with --source command.")
+        }
+        if !arguments.isEmpty, command == nil {
+            throw ValidationError("--arg is used only with --command.")
+        }
+        if url != nil, source != "http" {
+            throw ValidationError("--url is used only with --source http.")
+        }
+        guard maxValueBytes > 0 else { throw ValidationError("--max-value-bytes must be at least 1.") }
+        do {
+            _ = try KeyRule(parsing: keys)
+        } catch {
+            throw ValidationError("--keys: \(error)")
+        }
+        if let cacheFile, cacheFile.isEmpty {
+            throw ValidationError("--cache-file needs a path.")
+        }
         if let listen, ListenAddress(hostAndPort: listen) == nil {
             throw ValidationError("--listen takes HOST:PORT, such as 127.0.0.1:9000 or [::1]:9000.")
         }
@@ -166,12 +252,17 @@ struct PunctualCommand: AsyncParsableCommand {
         let configuration = AppConfiguration(
             address: address,
             policy: policy,
-            delay: .seconds(delay),
-            delayJitter: .seconds(delayJitter)
+            source: sourceConfiguration,
+            maxValueBytes: maxValueBytes,
+            keys: (try? KeyRule(parsing: keys)) ?? .any,
+            cacheFile: cacheFile
         )
         let application: Application
         do {
-            application = try Application(configuration: configuration, logger: logger)
+            application = try await Application(configuration: configuration, logger: logger)
+        } catch let error as StartupError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
         } catch {
             if case .inherited = configuration.address {
                 throw ValidationError(
@@ -182,6 +273,14 @@ struct PunctualCommand: AsyncParsableCommand {
             throw ExitCode(71)  // EX_OSERR
         }
         try await application.run()
+    }
+
+    private var sourceConfiguration: SourceConfiguration {
+        switch source {
+        case "command": .command(executable: command ?? "", arguments: arguments)
+        case "http": .http(urlTemplate: url ?? "")
+        default: .simulated(delay: .seconds(delay), jitter: .seconds(delayJitter))
+        }
     }
 
     private var address: ListenAddress {
