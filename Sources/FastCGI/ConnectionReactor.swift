@@ -10,8 +10,8 @@ import Glibc
 ///
 /// A connection is handed to libfcgi only once `RecordScanner` has seen a complete
 /// request in its buffer, so libfcgi's blocking reads never wait; each request then runs
-/// as a task that prefers this same thread (`ReactorExecutor`), and its answer comes back
-/// through the mailbox to be written here. Requests waiting for their deadlines cost a
+/// as a task that prefers this same thread (`FastCGIExecutor`), and its answer comes back
+/// through the mailbox to be written here, as fast as the socket takes it. Requests waiting for their deadlines cost a
 /// task each, never a thread. All state below is confined to the I/O thread.
 final class ConnectionReactor {
     static let wakeToken: UInt64 = 0
@@ -20,13 +20,15 @@ final class ConnectionReactor {
     let configuration: FastCGIServer.Configuration
     let listener: ListeningSocket
     let mailbox: ReactorMailbox
-    let executor: ReactorExecutor
+    let executor: FastCGIExecutor
     let epoll: Epoll
     let handler: FastCGIServer.Handler
     let logger: Logger
     let statistics: ServerStatistics
     let scanner: RecordScanner
     let peekBuffer: UnsafeMutableRawBufferPointer
+    /// Where libfcgi frames the answers before they are sent.
+    let framing: FramingFile
     let maxConnections: Int
     let clock = ContinuousClock()
 
@@ -43,7 +45,7 @@ final class ConnectionReactor {
         configuration: FastCGIServer.Configuration,
         listener: ListeningSocket,
         epoll: Epoll,
-        executor: ReactorExecutor,
+        executor: FastCGIExecutor,
         maxConnections: Int,
         statistics: ServerStatistics,
         logger: Logger,
@@ -58,6 +60,7 @@ final class ConnectionReactor {
         self.logger = logger
         self.statistics = statistics
         self.handler = handler
+        framing = try FramingFile()  // before the allocation below, which a throw would leak
         scanner = RecordScanner(maxParamsBytes: configuration.maxParamsBytes, maxBodyBytes: configuration.maxBodyBytes)
         // Room for the largest request accepted, with its record headers and some padding.
         peekBuffer = .allocate(
@@ -175,6 +178,8 @@ final class ConnectionReactor {
             readRequest(on: connection)
         case .discarding:
             discardInput(on: connection)
+        case .writing:
+            continueWriting(on: connection)
         case .handling(_, unreadBody: true):
             break  // the rest of the oversized body is still arriving
         case let .handling(task, unreadBody: false):
