@@ -31,11 +31,16 @@ public final class FastCGIServer: Service, Sendable {
     public struct Configuration: Sendable {
         /// Where to listen.
         public var address: ListenAddress
-        /// The largest request body read; a larger one is answered by the handler with
-        /// `bodyExceededLimit` set, and its connection closed.
-        public var maxBodyBytes = 64 * 1024
-        /// The most bytes of CGI parameters (nginx sends about 1 KB).
-        public var maxParamsBytes = 32 * 1024
+        /// The largest request body read and given to the handler (nginx's default
+        /// `client_max_body_size` is 1 MiB). A larger one is not read: the handler sees
+        /// `bodyExceededLimit` (and should answer 413), the rest of the body is dropped and
+        /// the connection closed after the answer.
+        public var maxBodyBytes = 1 << 20
+        /// The most bytes of CGI parameters, names, values and their lengths (nginx sends
+        /// about 1 KB; long cookies and many headers can reach far more). Beyond it the
+        /// server answers a JSON 431 itself, drops the rest of the request and closes the
+        /// connection, so that nginx passes the answer on rather than a 502.
+        public var maxParamsBytes = 1 << 20
         /// How long a request may take to arrive once begun (and a new connection to send
         /// one). A peer that stalls half-way is cut off after this.
         public var requestReadTimeout: Duration = .seconds(10)

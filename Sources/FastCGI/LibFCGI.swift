@@ -92,6 +92,21 @@ final class FCGIConnection {
         return FastCGIRequest(params: params, body: body)
     }
 
+    /// Has libfcgi read a request from `replay` (see `ReplayFile`) rather than from the
+    /// socket: for requests the reactor read itself. The socket's descriptor is put back
+    /// afterwards, and `replay`, which this call owns, is closed. With
+    /// `bodyExceededLimit`, the request is flagged and its (empty) body left unread.
+    func readReplayedRequest(from replay: Int32, bodyExceededLimit: Bool) -> FastCGIRequest? {
+        let socket = request.pointee.ipcFd
+        request.pointee.ipcFd = replay
+        request.pointee.keepConnection = 1
+        let result = readBufferedRequest(skipBody: bodyExceededLimit)
+        // libfcgi closed the duplicate itself if it refused the request.
+        if request.pointee.ipcFd >= 0 { Glibc.close(request.pointee.ipcFd) }
+        request.pointee.ipcFd = socket
+        return result
+    }
+
     /// Has libfcgi frame `response` (STDOUT records, the empty STDOUT, END_REQUEST) into
     /// `file`, and finishes the request. Returns whether the web server asked to keep the
     /// connection (nginx `fastcgi_keep_conn on`), or nil when libfcgi could not write the

@@ -43,6 +43,9 @@ final class ReactorConnection {
     /// When a started (or newly accepted) request must be complete; nil while idle.
     var readDeadline: ContinuousClock.Instant?
     var idleSince: ContinuousClock.Instant
+    /// The part of a request read so far, when it did not arrive whole in one peek (see
+    /// `readRequestPiecewise(on:)`); nil otherwise.
+    var partialRequest: [UInt8]?
 
     init(token: UInt64, fcgi: FCGIConnection, now: ContinuousClock.Instant, readDeadline: ContinuousClock.Instant) {
         self.token = token
