@@ -5,35 +5,20 @@ import Logging
 import Glibc
 #endif
 
-// Writing answers, stopping, closing and sweeping: the I/O thread's side of a request's end.
+// Delivering answers, stopping, closing and sweeping: the I/O thread's side of a request's end.
 extension ConnectionReactor {
-    // MARK: - Answering
+    // MARK: - Delivering
 
     func deliver(_ completions: [ReactorMailbox.Completion]) {
         for completion in completions {
             guard let connection = connections[completion.token] else { continue }
-            handlingCount -= 1
             guard case let .handling(_, unreadBody) = connection.state else {
+                handlingCount -= 1
                 statistics.requestAbandoned()
                 close(connection, reason: "peer left before the answer")
                 continue
             }
-            statistics.requestAnswered()
-            // The request is over: whatever happens to the connection now is not an abandonment.
-            connection.state = .reading
-            if unreadBody {
-                _ = connection.fcgi.finish(with: completion.response.encoded(), keepOpen: true)
-                shutdown(connection.fcgi.descriptor, Int32(SHUT_WR))
-                connection.state = .discarding(until: clock.now + configuration.requestReadTimeout)
-                discardInput(on: connection)
-                continue
-            }
-            let keptOpen = connection.fcgi.finish(with: completion.response.encoded())
-            if keptOpen, stopping == nil {
-                connection.idleSince = clock.now
-            } else {
-                close(connection, reason: keptOpen ? "server stopping" : "not kept alive")
-            }
+            answer(completion.response, on: connection, unreadBody: unreadBody)
         }
     }
 
@@ -49,6 +34,8 @@ extension ConnectionReactor {
             switch connection.state {
             case .reading, .discarding: close(connection, reason: "server stopping")
             case let .handling(task, _): if kind == .immediate { task.cancel() }
+            // A graceful stop lets answers finish (each within `writeTimeout`); an immediate one does not.
+            case .writing: if kind == .immediate { failAnswer(on: connection, reason: "server stopping") }
             case .abandoned: break
             }
         }
@@ -58,10 +45,16 @@ extension ConnectionReactor {
 
     func close(_ connection: ReactorConnection, reason: String) {
         logger.trace("closing connection", metadata: ["connection": "\(connection.token)", "reason": "\(reason)"])
-        if case let .handling(task, _) = connection.state {
+        switch connection.state {
+        case let .handling(task, _):
             task.cancel()
             handlingCount -= 1
             statistics.requestAbandoned()
+        case .writing:
+            handlingCount -= 1
+            statistics.requestFailed()
+        case .reading, .discarding, .abandoned:
+            break
         }
         connection.fcgi.close()
         connections[connection.token] = nil
@@ -70,7 +63,8 @@ extension ConnectionReactor {
     }
 
     /// Once a second: closes connections whose request stalled half-way (a slow or
-    /// malicious peer costs only its own connection) and connections idle too long.
+    /// malicious peer costs only its own connection), whose peer stopped reading its answer
+    /// for `writeTimeout`, and connections idle too long.
     func sweepIfDue() {
         let now = clock.now
         guard now >= nextSweep else { return }
@@ -79,6 +73,10 @@ extension ConnectionReactor {
         for connection in Array(connections.values) {
             if case let .discarding(until) = connection.state, now >= until {
                 close(connection, reason: "request body too large")
+            }
+            if case let .writing(pending) = connection.state, now >= pending.deadline {
+                failAnswer(on: connection, reason: "peer not reading: write timed out")
+                continue
             }
             guard case .reading = connection.state else { continue }
             if let deadline = connection.readDeadline, now >= deadline {

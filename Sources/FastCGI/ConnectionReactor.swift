@@ -10,23 +10,32 @@ import Glibc
 ///
 /// A connection is handed to libfcgi only once `RecordScanner` has seen a complete
 /// request in its buffer, so libfcgi's blocking reads never wait; each request then runs
-/// as a task that prefers this same thread (`ReactorExecutor`), and its answer comes back
-/// through the mailbox to be written here. Requests waiting for their deadlines cost a
+/// as a task that prefers this same thread (`FastCGIExecutor`), and its answer comes back
+/// through the mailbox to be written here, as fast as the socket takes it. Requests waiting for their deadlines cost a
 /// task each, never a thread. All state below is confined to the I/O thread.
 final class ConnectionReactor {
     static let wakeToken: UInt64 = 0
     static let listenerToken: UInt64 = 1
+    /// The most of a request looked at in one peek: one buffer per I/O thread, never
+    /// megabytes per connection.
+    static let peekLimit = 64 * 1024
+    /// The most dropped in one go from a request over a limit, before giving up on it.
+    static let discardLimit = 4 << 20
 
     let configuration: FastCGIServer.Configuration
     let listener: ListeningSocket
     let mailbox: ReactorMailbox
-    let executor: ReactorExecutor
+    let executor: FastCGIExecutor
     let epoll: Epoll
     let handler: FastCGIServer.Handler
     let logger: Logger
     let statistics: ServerStatistics
     let scanner: RecordScanner
     let peekBuffer: UnsafeMutableRawBufferPointer
+    /// Where libfcgi frames the answers before they are sent.
+    let framing: FramingFile
+    /// Where libfcgi reads the requests that were read record by record.
+    let replayFile: ReplayFile
     let maxConnections: Int
     let clock = ContinuousClock()
 
@@ -43,7 +52,7 @@ final class ConnectionReactor {
         configuration: FastCGIServer.Configuration,
         listener: ListeningSocket,
         epoll: Epoll,
-        executor: ReactorExecutor,
+        executor: FastCGIExecutor,
         maxConnections: Int,
         statistics: ServerStatistics,
         logger: Logger,
@@ -58,10 +67,14 @@ final class ConnectionReactor {
         self.logger = logger
         self.statistics = statistics
         self.handler = handler
+        // Before the allocation below, which a throw would leak.
+        framing = try FramingFile()
+        replayFile = try ReplayFile()
         scanner = RecordScanner(maxParamsBytes: configuration.maxParamsBytes, maxBodyBytes: configuration.maxBodyBytes)
-        // Room for the largest request accepted, with its record headers and some padding.
+        // Room for any ordinary request (nginx sends about 1 KB) with its record headers;
+        // larger ones are read record by record (`readRequestPiecewise(on:)`).
         peekBuffer = .allocate(
-            byteCount: configuration.maxParamsBytes + configuration.maxBodyBytes + 4096,
+            byteCount: min(configuration.maxParamsBytes + configuration.maxBodyBytes, Self.peekLimit) + 4096,
             alignment: 8
         )
         nextSweep = clock.now
@@ -168,13 +181,15 @@ final class ConnectionReactor {
 
     // MARK: - Reading
 
-    private func connectionEvent(_ event: Epoll.Event) {
+    func connectionEvent(_ event: Epoll.Event) {
         guard let connection = connections[event.token] else { return }
         switch connection.state {
         case .reading:
             readRequest(on: connection)
         case .discarding:
             discardInput(on: connection)
+        case .writing:
+            continueWriting(on: connection)
         case .handling(_, unreadBody: true):
             break  // the rest of the oversized body is still arriving
         case let .handling(task, unreadBody: false):
@@ -189,6 +204,10 @@ final class ConnectionReactor {
     }
 
     private func readRequest(on connection: ReactorConnection) {
+        guard connection.partialRequest == nil else {
+            readRequestPiecewise(on: connection)
+            return
+        }
         let buffered = recv(
             connection.fcgi.descriptor,
             peekBuffer.baseAddress,
@@ -200,35 +219,43 @@ final class ConnectionReactor {
             close(connection, reason: buffered == 0 ? "peer closed" : SystemError("recv").description)
             return
         }
-        let verdict = scanner.scan(
-            UnsafeRawBufferPointer(rebasing: peekBuffer[..<buffered]),
-            isFull: buffered == peekBuffer.count
-        )
-        switch verdict {
+        let bytes = UnsafeRawBufferPointer(rebasing: peekBuffer[..<buffered])
+        switch scanner.scan(bytes) {
         case .incomplete:
-            if connection.readDeadline == nil {
-                connection.readDeadline = clock.now + configuration.requestReadTimeout
-            }
+            // Not all here (it may never fit the socket's buffer, nor this one): read it off
+            // the socket into the connection instead, record by record.
+            connection.partialRequest = []
+            readRequestPiecewise(on: connection)
         case let .invalid(reason):
             statistics.connectionRefused()
             close(connection, reason: "refused: \(reason)")
-        case .complete, .bodyTooLarge:
-            guard let request = connection.fcgi.readBufferedRequest(skipBody: verdict == .bodyTooLarge) else {
-                close(connection, reason: "libfcgi refused the request")
-                return
-            }
-            startHandling(request, on: connection)
-            // The edge that brought the request may also have brought the peer's hang-up,
-            // which epoll will not report again.
-            if !request.bodyExceededLimit,
-                recv(connection.fcgi.descriptor, peekBuffer.baseAddress, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0
-            {
-                connectionEvent(Epoll.Event(token: connection.token, flags: 0))
-            }
+        case let .paramsTooLarge(paramsStart):
+            refuseParameters(beginRecord: Array(bytes[..<paramsStart]), on: connection)
+        case .complete:
+            begin(connection.fcgi.readBufferedRequest(skipBody: false), on: connection)
+        case .bodyTooLarge:
+            // The parameters are buffered: libfcgi reads them, and the body is dropped later.
+            begin(connection.fcgi.readBufferedRequest(skipBody: true), on: connection)
         }
     }
 
-    private func startHandling(_ request: FastCGIRequest, on connection: ReactorConnection) {
+    /// Starts handling a request that libfcgi has read (nil: it refused it).
+    func begin(_ request: FastCGIRequest?, on connection: ReactorConnection) {
+        guard let request else {
+            close(connection, reason: "libfcgi refused the request")
+            return
+        }
+        startHandling(request, on: connection)
+        // The edge that brought the request may also have brought the peer's hang-up,
+        // which epoll will not report again.
+        if !request.bodyExceededLimit,
+            recv(connection.fcgi.descriptor, peekBuffer.baseAddress, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0
+        {
+            connectionEvent(Epoll.Event(token: connection.token, flags: 0))
+        }
+    }
+
+    func startHandling(_ request: FastCGIRequest, on connection: ReactorConnection) {
         let token = connection.token
         let handler = handler
         let mailbox = mailbox
@@ -242,10 +269,11 @@ final class ConnectionReactor {
         statistics.requestStarted()
     }
 
-    /// Reads and drops what the peer still sends, up to a limit; closes at its end.
+    /// Reads and drops what the peer still sends, up to a limit per wake-up (so that one
+    /// peer cannot hold the thread); closes at its end.
     func discardInput(on connection: ReactorConnection) {
         var total = 0
-        while total < 16 * peekBuffer.count {
+        while total < Self.discardLimit {
             let count = recv(connection.fcgi.descriptor, peekBuffer.baseAddress, peekBuffer.count, Int32(MSG_DONTWAIT))
             if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { return }
             guard count > 0 else { break }

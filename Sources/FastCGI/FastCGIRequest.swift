@@ -19,9 +19,23 @@ public struct FastCGIRequest: Sendable {
     /// The HTTP method, such as `GET`.
     public var method: String { params["REQUEST_METHOD"] ?? "" }
 
-    /// The path without the query string, as nginx normalised it (`$document_uri`),
-    /// falling back to `SCRIPT_NAME` for web servers that do not send `DOCUMENT_URI`.
-    public var path: String { params["DOCUMENT_URI"] ?? params["SCRIPT_NAME"] ?? "" }
+    /// The path without the query string, from whichever parameters the web server sends
+    /// (see shared/LIBFCGI.md): nginx's `DOCUMENT_URI` (normalised, decoded) when it is
+    /// not empty; else `SCRIPT_NAME` + `PATH_INFO`, as CGI defines the path (Apache,
+    /// lighttpd: the script name; Caddy, h2o: an empty script name and the path info);
+    /// else `REQUEST_URI` up to its query string, still percent-encoded.
+    public var path: String {
+        if let documentURI = params["DOCUMENT_URI"], !documentURI.isEmpty {
+            return documentURI
+        }
+        let scriptName = params["SCRIPT_NAME"] ?? ""
+        let pathInfo = params["PATH_INFO"] ?? ""
+        if !scriptName.isEmpty || !pathInfo.isEmpty {
+            return scriptName + pathInfo
+        }
+        let requestURI = params["REQUEST_URI"] ?? ""
+        return String(requestURI.prefix { $0 != "?" })
+    }
 
     /// The raw query string, still percent-encoded.
     public var query: String { params["QUERY_STRING"] ?? "" }

@@ -10,7 +10,8 @@ import Glibc
 ///
 /// It owns the listening socket and one I/O thread of its own, which reads requests,
 /// runs their handlers as tasks between its rounds of `epoll_wait` (so a handler must
-/// never block), and writes the answers. Handlers never touch a socket. Requests that
+/// never block), and writes the answers, of any size, as fast as the web server reads them.
+/// Handlers never touch a socket. Requests that
 /// wait (for a slow retrieval, a deadline) cost a task each, however many there are.
 /// Run it as a `Service`: a graceful shutdown stops accepting, answers the requests in
 /// flight and removes the socket.
@@ -30,17 +31,28 @@ public final class FastCGIServer: Service, Sendable {
     public struct Configuration: Sendable {
         /// Where to listen.
         public var address: ListenAddress
-        /// The largest request body read; a larger one is answered by the handler with
-        /// `bodyExceededLimit` set, and its connection closed.
-        public var maxBodyBytes = 64 * 1024
-        /// The most bytes of CGI parameters (nginx sends about 1 KB).
-        public var maxParamsBytes = 32 * 1024
+        /// The largest request body read and given to the handler (nginx's default
+        /// `client_max_body_size` is 1 MiB). A larger one is not read: the handler sees
+        /// `bodyExceededLimit` (and should answer 413), the rest of the body is dropped and
+        /// the connection closed after the answer.
+        public var maxBodyBytes = 1 << 20
+        /// The most bytes of CGI parameters, names, values and their lengths (nginx sends
+        /// about 1 KB; long cookies and many headers can reach far more). Beyond it the
+        /// server answers a JSON 431 itself, drops the rest of the request and closes the
+        /// connection, so that nginx passes the answer on rather than a 502.
+        public var maxParamsBytes = 1 << 20
         /// How long a request may take to arrive once begun (and a new connection to send
         /// one). A peer that stalls half-way is cut off after this.
         public var requestReadTimeout: Duration = .seconds(10)
         /// How long an idle kept-alive connection stays open (nginx closes its own after
         /// `keepalive_timeout`, 60 s by default).
         public var idleTimeout: Duration = .seconds(300)
+        /// The longest the socket may take no byte of an answer (the web server has stopped
+        /// reading it). The connection is then closed and the request counted as failed
+        /// (`ServerStatistics.requestsFailed`). Answers of any size are written whole, as
+        /// fast as the web server reads them; nginx buffers them, so this is only reached
+        /// when the peer is stuck or gone.
+        public var writeTimeout: Duration = .seconds(30)
 
         public init(address: ListenAddress) {
             self.address = address
@@ -52,7 +64,7 @@ public final class FastCGIServer: Service, Sendable {
     private let logger: Logger
     private let handler: Handler
     private let state = Mutex(RunState.idle)
-    private let executor: ReactorExecutor
+    private let executor: FastCGIExecutor
 
     /// Live counts of connections and requests.
     public let statistics = ServerStatistics()
@@ -63,38 +75,60 @@ public final class FastCGIServer: Service, Sendable {
         case finished
     }
 
-    /// Opens the listening socket at once, so that a bad address fails at start-up.
+    /// Opens the listening socket at once, so that a bad address fails at start-up. The
+    /// server creates its own executor (`taskExecutor`).
     public convenience init(
         configuration: Configuration,
         logger: Logger,
         handler: @escaping Handler
     ) throws(SystemError) {
-        try self.init(configuration: configuration, logger: logger) { _ in handler }
+        try self.init(configuration: configuration, logger: logger, executor: FastCGIExecutor(), handler: handler)
     }
 
     /// As `init(configuration:logger:handler:)`, for a handler built around the server's
     /// `taskExecutor`: what the handler starts and waits for (a retrieval) can then run on
     /// the I/O thread too, with no thread hop on the way to the answer.
-    public init(
+    ///
+    /// Kept for callers that build the server first; an application that builds its engine
+    /// first creates a `FastCGIExecutor` and uses `init(configuration:logger:executor:handler:)`.
+    public convenience init(
         configuration: Configuration,
         logger: Logger,
         makeHandler: (_ taskExecutor: any TaskExecutor) -> Handler
     ) throws(SystemError) {
+        let executor = try FastCGIExecutor()
+        try self.init(configuration: configuration, logger: logger, executor: executor, handler: makeHandler(executor))
+    }
+
+    /// A server whose I/O thread runs `executor`'s jobs: the composition an application
+    /// wants, where the engine (built with `executor`, so its retrievals run on the I/O
+    /// thread) and the handler around it exist before the server does.
+    ///
+    /// Opens the listening socket at once, so that a bad address fails at start-up. Throws
+    /// (`EBUSY`) if `executor` already belongs to another server: an executor's jobs run on
+    /// one I/O thread.
+    public init(
+        configuration: Configuration,
+        logger: Logger,
+        executor: FastCGIExecutor,
+        handler: @escaping Handler
+    ) throws(SystemError) {
+        guard executor.claim() else { throw SystemError("executor already serves another FastCGIServer", code: EBUSY) }
         LibFCGI.initialize()
         Self.raiseDescriptorLimit()
         self.configuration = configuration
         self.listener = try ListeningSocket.open(configuration.address)
-        let executor = ReactorExecutor(mailbox: try ReactorMailbox())
         self.executor = executor
         self.logger = logger
-        self.handler = makeHandler(executor)
+        self.handler = handler
     }
 
     deinit {
         listener.close()
     }
 
-    /// Runs tasks on the server's I/O thread, where request handlers run too.
+    /// Runs tasks on the server's I/O thread, where request handlers run too: the executor
+    /// given to `init(configuration:logger:executor:handler:)`, or the one the server made.
     ///
     /// Give it to work that requests start and wait for (a retrieval), so that it stays on
     /// that thread: no thread hop on the way to the answer. Such work must never block.

@@ -92,18 +92,51 @@ final class FCGIConnection {
         return FastCGIRequest(params: params, body: body)
     }
 
-    /// Writes `response` and finishes the request. Returns whether the connection stays
-    /// open for the web server's next request (nginx `fastcgi_keep_conn on`); false when
-    /// the peer asked to close or has gone (the write failed). With `keepOpen`, the
-    /// descriptor stays open whatever the peer asked, for the caller to close later.
-    func finish(with response: [UInt8], keepOpen: Bool = false) -> Bool {
-        if keepOpen { request.pointee.keepConnection = 1 }
+    /// Has libfcgi read a request from `replay` (see `ReplayFile`) rather than from the
+    /// socket: for requests the reactor read itself. The socket's descriptor is put back
+    /// afterwards, and `replay`, which this call owns, is closed. With
+    /// `bodyExceededLimit`, the request is flagged and its (empty) body left unread.
+    func readReplayedRequest(from replay: Int32, bodyExceededLimit: Bool) -> FastCGIRequest? {
+        let socket = request.pointee.ipcFd
+        request.pointee.ipcFd = replay
+        request.pointee.keepConnection = 1
+        let result = readBufferedRequest(skipBody: bodyExceededLimit)
+        // libfcgi closed the duplicate itself if it refused the request.
+        if request.pointee.ipcFd >= 0 { Glibc.close(request.pointee.ipcFd) }
+        request.pointee.ipcFd = socket
+        return result
+    }
+
+    /// Has libfcgi frame `response` (STDOUT records, the empty STDOUT, END_REQUEST) into
+    /// `file`, and finishes the request. Returns whether the web server asked to keep the
+    /// connection (nginx `fastcgi_keep_conn on`), or nil when libfcgi could not write the
+    /// records (the file is then in an unknown state).
+    ///
+    /// The socket itself is never written here: libfcgi's single unchecked `write` per
+    /// buffer would silently drop what a full non-blocking socket does not take. For the
+    /// length of the call its descriptor is the file's; then the socket's is put back.
+    /// `FCGX_Finish_r` is not used, because it closes the descriptor on any stream error
+    /// or when the web server did not ask to keep the connection: here the file must stay
+    /// open, and the caller closes the connection once the answer is sent. The same two
+    /// closes and free, without the close of the descriptor, are done here instead.
+    func frame(_ response: [UInt8], into file: FramingFile) -> Bool? {
+        let socket = request.pointee.ipcFd
+        let keepConnection = request.pointee.keepConnection != 0
+        request.pointee.ipcFd = file.descriptor
+        defer {
+            request.pointee.ipcFd = socket
+            // For FCGX_Accept_r's opening finish of the next request: never close the socket.
+            request.pointee.keepConnection = 1
+        }
         response.withUnsafeBytes { raw in
             guard let base = raw.baseAddress, raw.count > 0 else { return }
             _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), request.pointee.out)
         }
-        FCGX_Finish_r(request)
-        return request.pointee.ipcFd >= 0
+        // The order FCGX_Finish_r uses: stderr first, so that closing stdout writes END_REQUEST.
+        let errorStatus = FCGX_FClose(request.pointee.err)
+        let outputStatus = FCGX_FClose(request.pointee.out)
+        FCGX_Free(request, 0)
+        return errorStatus == 0 && outputStatus == 0 ? keepConnection : nil
     }
 
     /// Frees libfcgi's request state and closes the descriptor, without answering.

@@ -142,19 +142,3 @@ final class ReactorMailbox: Sendable {
         _ = eventfd_write(wakeFD, 1)
     }
 }
-
-/// Runs tasks on the server's I/O thread, between its rounds of `epoll_wait`.
-///
-/// Requests, and the work they start, run where their bytes are read and written: no
-/// thread is woken and no context switched on the way. What runs here must never block.
-final class ReactorExecutor: TaskExecutor {
-    let mailbox: ReactorMailbox
-
-    init(mailbox: ReactorMailbox) {
-        self.mailbox = mailbox
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        mailbox.enqueue(UnownedJob(job))
-    }
-}

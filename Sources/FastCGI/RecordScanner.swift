@@ -15,10 +15,15 @@ struct RecordScanner {
     enum Verdict: Equatable {
         /// A complete request of `length` bytes is buffered.
         case complete(length: Int)
-        /// More bytes are needed.
-        case incomplete
-        /// The parameters are complete but the body would exceed the limit.
-        case bodyTooLarge
+        /// More bytes are needed: at least `needed`, all of which belong to this request
+        /// (the rest of the current record and the next header), so that reading exactly
+        /// that many never takes a byte of whatever follows.
+        case incomplete(needed: Int)
+        /// The body would exceed the limit; the STDIN records start at `bodyStart`.
+        case bodyTooLarge(bodyStart: Int)
+        /// The parameters would exceed the limit; they start at `paramsStart`, right after
+        /// BEGIN_REQUEST.
+        case paramsTooLarge(paramsStart: Int)
         /// Not a request this server will read: close the connection.
         case invalid(String)
     }
@@ -35,19 +40,21 @@ struct RecordScanner {
     private static let stdin: UInt8 = 5
     private static let responderRole: UInt16 = 1
 
-    /// Scans `bytes`, the start of what the connection has buffered. `isFull` says the
-    /// scanning buffer was filled, so a request that does not fit can never complete.
-    func scan(_ bytes: UnsafeRawBufferPointer, isFull: Bool) -> Verdict {
+    /// Scans `bytes`, the start of what the connection has buffered (or, for a request
+    /// read record by record, all of it read so far).
+    func scan(_ bytes: UnsafeRawBufferPointer) -> Verdict {
         var offset = 0
         var requestID: UInt16 = 0
         var stage = Stage.begin
         var paramsLength = 0
         var bodyLength = 0
         var paramsBytes: [UInt8] = []
+        var paramsStart = 0
+        var bodyStart = 0
 
         while true {
             guard bytes.count - offset >= Self.headerLength else {
-                return incompleteVerdict(stage: stage, isFull: isFull)
+                return .incomplete(needed: offset + Self.headerLength - bytes.count)
             }
             let version = bytes[offset]
             let type = bytes[offset + 1]
@@ -56,6 +63,9 @@ struct RecordScanner {
             let paddingLength = Int(bytes[offset + 6])
             let contentStart = offset + Self.headerLength
             let recordEnd = contentStart + contentLength + paddingLength
+            // Every record but the final empty STDIN is followed by another header.
+            let isLast = stage == .body && type == Self.stdin && contentLength == 0
+            let incomplete = Verdict.incomplete(needed: recordEnd - bytes.count + (isLast ? 0 : Self.headerLength))
 
             guard version == Self.version else { return .invalid("unsupported FastCGI version \(version)") }
             if stage == .begin {
@@ -75,22 +85,24 @@ struct RecordScanner {
                     let role = UInt16(bytes[contentStart]) << 8 | UInt16(bytes[contentStart + 1])
                     guard role == Self.responderRole else { return .invalid("role \(role) is not RESPONDER") }
                 }
-                guard bytes.count >= recordEnd else { return incompleteVerdict(stage: stage, isFull: isFull) }
+                guard bytes.count >= recordEnd else { return incomplete }
                 stage = .params
+                paramsStart = recordEnd
             case (.params, Self.params):
                 paramsLength += contentLength
-                guard paramsLength <= maxParamsBytes else { return .invalid("parameters over \(maxParamsBytes) bytes") }
-                guard bytes.count >= recordEnd else { return incompleteVerdict(stage: stage, isFull: isFull) }
+                guard paramsLength <= maxParamsBytes else { return .paramsTooLarge(paramsStart: paramsStart) }
+                guard bytes.count >= recordEnd else { return incomplete }
                 if contentLength == 0 {
                     guard Self.pairsAreWellFormed(paramsBytes) else { return .invalid("malformed parameter lengths") }
                     stage = .body
+                    bodyStart = recordEnd
                 } else {
                     paramsBytes.append(contentsOf: bytes[contentStart..<(contentStart + contentLength)])
                 }
             case (.body, Self.stdin):
                 bodyLength += contentLength
-                guard bodyLength <= maxBodyBytes else { return .bodyTooLarge }
-                guard bytes.count >= recordEnd else { return incompleteVerdict(stage: stage, isFull: isFull) }
+                guard bodyLength <= maxBodyBytes else { return .bodyTooLarge(bodyStart: bodyStart) }
+                guard bytes.count >= recordEnd else { return incomplete }
                 if contentLength == 0 { return .complete(length: recordEnd) }
             default:
                 return .invalid("unexpected record type \(type)")
@@ -100,11 +112,6 @@ struct RecordScanner {
     }
 
     private enum Stage { case begin, params, body }
-
-    private func incompleteVerdict(stage: Stage, isFull: Bool) -> Verdict {
-        guard isFull else { return .incomplete }
-        return stage == .body ? .bodyTooLarge : .invalid("request does not fit the read buffer")
-    }
 
     /// Whether the name-value pairs fill the parameter stream exactly, every length
     /// within it. (A length that points past the stream is how CVE-2025-23016 is reached.)

@@ -9,17 +9,23 @@ public final class ServerStatistics: Sendable {
     private let answered = Atomic<Int>(0)
     private let abandoned = Atomic<Int>(0)
     private let refused = Atomic<Int>(0)
+    private let failed = Atomic<Int>(0)
 
     public init() {}
 
     /// Connections from the web server open now, idle kept-alive ones included.
     public var connections: Int { openConnections.load(ordering: .relaxed) }
-    /// Requests whose handler is running now.
+    /// Requests begun and not yet ended: their handler is running, or their answer is
+    /// still being written.
     public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
-    /// Requests answered since start.
+    /// Requests whose answer was written whole, since start.
     public var requestsAnswered: Int { answered.load(ordering: .relaxed) }
     /// Requests whose client left before the answer (their handlers were cancelled).
     public var requestsAbandoned: Int { abandoned.load(ordering: .relaxed) }
+    /// Requests whose answer could not be written whole: the web server stopped reading it
+    /// for `writeTimeout`, went away as it was written, or the server stopped at once. Not
+    /// counted as answered.
+    public var requestsFailed: Int { failed.load(ordering: .relaxed) }
     /// Connections closed for sending something that is not a well-formed request.
     public var connectionsRefused: Int { refused.load(ordering: .relaxed) }
 
@@ -33,6 +39,10 @@ public final class ServerStatistics: Sendable {
     func requestAbandoned() {
         inFlight.subtract(1, ordering: .relaxed)
         abandoned.add(1, ordering: .relaxed)
+    }
+    func requestFailed() {
+        inFlight.subtract(1, ordering: .relaxed)
+        failed.add(1, ordering: .relaxed)
     }
     func connectionRefused() { refused.add(1, ordering: .relaxed) }
 }

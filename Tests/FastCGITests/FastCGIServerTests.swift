@@ -156,7 +156,7 @@ import Testing
             FastCGIResponse(status: request.bodyExceededLimit ? 413 : 200)
         }) { path in
             let reply = try await offPool {
-                try FastCGIClient(unixSocket: path).request(body: [UInt8](repeating: 1, count: 200_000))
+                try FastCGIClient(unixSocket: path).request(body: [UInt8](repeating: 1, count: (1 << 20) + 1))
             }
             #expect(reply.status == 413)
         }

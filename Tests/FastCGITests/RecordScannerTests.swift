@@ -5,8 +5,8 @@ import Testing
 @Suite struct RecordScannerTests {
     let scanner = RecordScanner(maxParamsBytes: 4096, maxBodyBytes: 1024)
 
-    func verdict(_ bytes: [UInt8], isFull: Bool = false) -> RecordScanner.Verdict {
-        bytes.withUnsafeBytes { scanner.scan($0, isFull: isFull) }
+    func verdict(_ bytes: [UInt8]) -> RecordScanner.Verdict {
+        bytes.withUnsafeBytes { scanner.scan($0) }
     }
 
     var request: [UInt8] {
@@ -18,10 +18,28 @@ import Testing
         #expect(verdict(request + [1, 2, 3]) == .complete(length: request.count))
     }
 
-    @Test func everyProperPrefixIsIncomplete() {
+    @Test func everyProperPrefixIsIncompleteAndNeverAsksForMoreThanTheRequestHas() {
         for length in 0..<request.count {
-            #expect(verdict(Array(request[..<length])) == .incomplete, "prefix of \(length) bytes")
+            guard case let .incomplete(needed) = verdict(Array(request[..<length])) else {
+                Issue.record("prefix of \(length) bytes is not incomplete")
+                continue
+            }
+            #expect(needed > 0 && length + needed <= request.count, "prefix of \(length) bytes, \(needed) needed")
         }
+    }
+
+    @Test func readingExactlyWhatIsNeededEndsAtTheRequestsEnd() {
+        let next = FastCGIClient.requestRecords(id: 2, params: [("A", "b")])
+        let large = FastCGIClient.requestRecords(params: [("X", String(repeating: "a", count: 3000))], body: [9, 9])
+        var read: [UInt8] = []
+        var reads = 0
+        while case let .incomplete(needed) = verdict(read) {
+            read += (large + next)[read.count..<(read.count + needed)]
+            reads += 1
+        }
+        #expect(verdict(read) == .complete(length: large.count))
+        #expect(read.count == large.count, "not a byte of the next request was taken")
+        #expect(reads <= 8, "about one read per record")
     }
 
     @Test func paddingMustArriveBeforeTheRequestIsComplete() {
@@ -31,7 +49,7 @@ import Testing
             begin + params + FastCGIClient.record(type: 4, id: 1, content: [])
             + FastCGIClient.record(type: 5, id: 1, content: [], padding: 3)
         #expect(verdict(bytes) == .complete(length: bytes.count))
-        #expect(verdict(Array(bytes.dropLast())) == .incomplete)
+        #expect(verdict(Array(bytes.dropLast())) == .incomplete(needed: 1))
     }
 
     @Test func managementRecordsAreRefused() {
@@ -83,20 +101,23 @@ import Testing
         }
     }
 
-    @Test func aBodyOverTheLimitIsReportedAsTooLarge() {
+    @Test func aBodyOverTheLimitIsReportedAsTooLargeWithWhereItStarts() {
         let bytes = FastCGIClient.requestRecords(
             params: FastCGIClient.nginxParams(),
             body: [UInt8](repeating: 7, count: 2000)
         )
-        #expect(verdict(bytes) == .bodyTooLarge)
-    }
-
-    @Test func parametersThatCannotFitTheBufferAreRefused() {
-        let bytes = FastCGIClient.requestRecords(params: [("X", String(repeating: "a", count: 5000))])
-        guard case .invalid = verdict(Array(bytes.prefix(2000)), isFull: true) else {
-            Issue.record("oversized parameters were not refused")
+        guard case let .bodyTooLarge(bodyStart) = verdict(bytes) else {
+            Issue.record("the body was not reported as too large")
             return
         }
+        #expect(bytes[bodyStart - 8 + 1] == 4 && bytes[bodyStart - 8 + 5] == 0, "the empty PARAMS record ends there")
+        #expect(bytes[bodyStart + 1] == 5, "a STDIN record starts there")
+    }
+
+    @Test func parametersOverTheLimitAreReportedWithWhereTheyStart() {
+        let bytes = FastCGIClient.requestRecords(params: [("X", String(repeating: "a", count: 5000))])
+        #expect(verdict(Array(bytes.prefix(100))) == .paramsTooLarge(paramsStart: 16), "known from the header alone")
+        #expect(verdict(bytes) == .paramsTooLarge(paramsStart: 16))
     }
 
     @Test func randomMutationsNeverTrapAndNeverClaimMoreThanIsBuffered() {
