@@ -1,4 +1,5 @@
-# make run   — install what is missing, build, serve /retrieve-data on 127.0.0.1:$(PORT)
+# make run   — install what is missing, build, serve /retrieve-data on 127.0.0.1:$(PORT);
+#              ARGS="--source command --command ./my-script" passes more options (README)
 # make test  — install what is missing, build, run every test
 # make bench — Punctual against nginx, a libfcgi C responder and FastAPI (Benchmarks/README.md);
 #              QUICK=1 for a one-minute smoke run
@@ -12,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: deps
 	swift build -c release --product punctual
-	nginx/run-dev .build/release/punctual $(PORT) $(TIMEOUT) $(DELAY)
+	nginx/run-dev .build/release/punctual $(PORT) $(TIMEOUT) $(DELAY) $(ARGS)
 
 test: deps lint
 	swift build --build-tests

@@ -1,7 +1,9 @@
 import FastCGI
 import Logging
+import PunctualHTTPSource
 import PunctualJSON
 import PunctualSources
+import PunctualStore
 import Retrieval
 import ServiceLifecycle
 import UnixSignals
@@ -28,24 +30,27 @@ public struct Application: Sendable {
         let clock = ContinuousClock()
         let timers = Timers(clock: clock)
         var services: [any Service] = []
+        let store = try await Self.openStore(configuration, logger: logger)
+        if let store { services.append(store) }
+        let restored = try await store?.loadAll() ?? []
         let source = try Self.makeSource(configuration, timers: timers, logger: logger, services: &services)
-        let keys = configuration.keys
-        server = try FastCGIServer(configuration: .init(address: configuration.address), logger: logger) {
-            ioExecutor in
-            // Retrievals run on the server's I/O thread, like the requests that wait for them.
-            let engine = RetrievalEngine(
-                policy: configuration.policy,
-                clock: clock,
-                timers: timers,
-                taskExecutor: ioExecutor,
-                source: source.retrieve
-            )
-            // The recipe's cache starts with a value, so every request gets a number.
-            engine.seed(JSONFragment(number: Double.random(in: 0..<1)), for: RetrievalKey.defaultKey)
-            let endpoint = RetrieveDataEndpoint(engine: engine, keys: keys, logger: logger)
-            let router = Router(routes: [Route("/retrieve-data", get: endpoint.answer)])
-            return { request in await router.respond(to: request) }
-        }
+        // Retrievals run on the server's I/O thread, like the requests that wait for them.
+        let executor = try FastCGIExecutor()
+        let engine = RetrievalEngine(
+            policy: configuration.policy,
+            clock: clock,
+            timers: timers,
+            taskExecutor: executor,
+            source: source.retrieve
+        )
+        Self.fill(engine, restoring: restored, store: store, logger: logger)
+        let endpoint = RetrieveDataEndpoint(engine: engine, keys: configuration.keys, logger: logger)
+        let router = Router(routes: [Route("/retrieve-data", get: endpoint.answer)])
+        server = try FastCGIServer(
+            configuration: .init(address: configuration.address),
+            logger: logger,
+            executor: executor
+        ) { request in await router.respond(to: request) }
         services.append(server)
         self.services = services
         self.logger = logger
@@ -55,7 +60,34 @@ public struct Application: Sendable {
                 "listening on \(configuration.address), beyond loopback: FastCGI has no authentication, so firewall it to the web server"
             )
         }
-        Self.logStart(configuration, logger: logger)
+        Self.logStart(configuration, restored: restored.count, logger: logger)
+    }
+
+    private static func openStore(_ configuration: AppConfiguration, logger: Logger) async throws -> SQLiteStore? {
+        guard let path = configuration.cacheFile else { return nil }
+        do {
+            return try await SQLiteStore.open(path: path, logger: logger)
+        } catch {
+            throw StartupError("--cache-file: \(error)")
+        }
+    }
+
+    /// Puts the stored last good values back; the recipe's random seed goes only to the
+    /// default key, and only when the store had no value for it.
+    private static func fill(
+        _ engine: RetrievalEngine<String, JSONFragment, ContinuousClock>,
+        restoring restored: [StoredValue<String, JSONFragment>],
+        store: SQLiteStore?,
+        logger: Logger
+    ) {
+        for value in restored {
+            engine.seed(value.value, for: value.key)  // replaced by engine.restore when the engine lands
+        }
+        if engine.cached(RetrievalKey.defaultKey) == nil {
+            let seed = JSONFragment(number: Double.random(in: 0..<1))
+            engine.seed(seed, for: RetrievalKey.defaultKey)
+            store?.save(StoredValue(key: RetrievalKey.defaultKey, value: seed, retrievedAt: .now()))
+        }
     }
 
     /// The source `configuration` names; one that holds a client adds it to `services`.
@@ -68,12 +100,35 @@ public struct Application: Sendable {
         switch configuration.source {
         case .simulated(let delay, let jitter):
             return SimulatedSource(delay: delay, jitter: jitter, timers: timers)
-        case .command, .http:
-            throw StartupError("--source \(configuration.source.kind) is not available yet")
+        case .command(let executable, let arguments):
+            do {
+                return try CommandSource(
+                    executable: executable,
+                    arguments: arguments,
+                    maxValueBytes: configuration.maxValueBytes,
+                    logger: logger
+                )
+            } catch {
+                throw StartupError("--command \(executable): \(error)")
+            }
+        case .http(let urlTemplate):
+            do {
+                let source = try HTTPSource(
+                    urlTemplate: urlTemplate,
+                    maxValueBytes: configuration.maxValueBytes,
+                    requestTimeout: configuration.policy.maxRetrieval,
+                    maxConnectionsPerHost: configuration.policy.maxConcurrentRetrievals,
+                    logger: logger
+                )
+                services.append(source)
+                return source
+            } catch {
+                throw StartupError("--url \(urlTemplate): \(error)")
+            }
         }
     }
 
-    private static func logStart(_ configuration: AppConfiguration, logger: Logger) {
+    private static func logStart(_ configuration: AppConfiguration, restored: Int, logger: Logger) {
         let policy = configuration.policy
         logger.info(
             "punctual listening on \(configuration.address)",
@@ -84,7 +139,7 @@ public struct Application: Sendable {
                 "retry-after": "\(policy.retryAfter)",
                 "max-stale": "\(policy.maxStale.map { "\($0)" } ?? "unlimited")",
                 "cache-entries": "\(policy.cacheEntries)", "keys": "\(configuration.keys)",
-                "cache-file": "\(configuration.cacheFile ?? "none")",
+                "cache-file": "\(configuration.cacheFile ?? "none")", "restored": "\(restored)",
             ]
         )
     }

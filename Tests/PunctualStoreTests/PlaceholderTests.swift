@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct StorePlaceholderTests {
-    @Test func theStoreSuiteRuns() {
-        #expect(Bool(true))
-    }
-}
