@@ -1,9 +1,10 @@
 /// A bounded map that evicts its least recently used entries.
 ///
-/// Every access through `withEntry` marks the key as just used. Past `capacity`, the
-/// least recently used entries go first, except those `isPinned` keeps (an entry with a
-/// retrieval in flight must stay, or a second retrieval for its key could start).
-/// Not synchronised: the engine keeps it behind its lock.
+/// `use` and `insert` mark a key as just used; `update` and `peek` do not. Past
+/// `capacity`, `insert` evicts the least recently used entries, except those `isPinned`
+/// keeps (an entry with a retrieval in flight must stay, or a second retrieval for its key
+/// could start; a pinned key's value must never go), so the count exceeds `capacity` only
+/// by pinned entries. Not synchronised: the engine keeps it behind its lock.
 struct LRUCache<Key: Hashable, Value> {
     private struct Node {
         var key: Key
@@ -36,27 +37,52 @@ struct LRUCache<Key: Hashable, Value> {
         slots[key].flatMap { nodes[$0].value }
     }
 
-    /// Runs `body` on the entry for `key`, created by `create` if absent, marks it as the
-    /// most recently used, then evicts beyond capacity.
-    mutating func withEntry<R>(_ key: Key, create: () -> Value, _ body: (inout Value) -> R) -> R {
-        let slot: Int
-        if let existing = slots[key] {
-            slot = existing
-            unlink(slot)
-        } else {
-            slot = allocate(Node(key: key, value: create(), newer: -1, older: -1))
-            slots[key] = slot
-        }
+    /// Runs `body` on the entry for `key` and marks it as the most recently used; nil,
+    /// without calling `body`, if there is none.
+    mutating func use<R>(_ key: Key, _ body: (inout Value) -> R) -> R? {
+        guard let slot = slots[key] else { return nil }
+        unlink(slot)
         linkAsNewest(slot)
-        let result = body(&nodes[slot].value!)
-        evictBeyondCapacity()
-        return result
+        return body(&nodes[slot].value!)
     }
 
     /// Runs `body` on the entry for `key` if there is one, without marking it used.
     mutating func update<R>(_ key: Key, _ body: (inout Value) -> R) -> R? {
         guard let slot = slots[key] else { return nil }
         return body(&nodes[slot].value!)
+    }
+
+    /// Makes `value` the entry for `key`, as the most recently used, then evicts beyond
+    /// capacity. Returns how many entries it evicted.
+    @discardableResult
+    mutating func insert(_ value: Value, for key: Key) -> Int {
+        if let slot = slots[key] {
+            unlink(slot)
+            nodes[slot].value = value
+            linkAsNewest(slot)
+        } else {
+            let slot = allocate(Node(key: key, value: value, newer: -1, older: -1))
+            slots[key] = slot
+            linkAsNewest(slot)
+        }
+        return evictBeyondCapacity()
+    }
+
+    /// Removes the entry for `key` and returns its value.
+    @discardableResult
+    mutating func removeValue(forKey key: Key) -> Value? {
+        guard let slot = slots.removeValue(forKey: key) else { return nil }
+        unlink(slot)
+        return release(slot)
+    }
+
+    /// Calls `body` on every value, from the most to the least recently used.
+    func forEach(_ body: (Value) -> Void) {
+        var slot = newest
+        while slot >= 0 {
+            if let value = nodes[slot].value { body(value) }
+            slot = nodes[slot].older
+        }
     }
 
     /// Keys from the most to the least recently used.
@@ -70,18 +96,20 @@ struct LRUCache<Key: Hashable, Value> {
         return keys
     }
 
-    private mutating func evictBeyondCapacity() {
+    private mutating func evictBeyondCapacity() -> Int {
+        var evicted = 0
         var slot = oldest
         while slots.count > capacity, slot >= 0 {
             let next = nodes[slot].newer
             if let value = nodes[slot].value, !isPinned(value) {
                 unlink(slot)
                 slots[nodes[slot].key] = nil
-                nodes[slot].value = nil
-                freeSlots.append(slot)
+                release(slot)
+                evicted += 1
             }
             slot = next
         }
+        return evicted
     }
 
     private mutating func allocate(_ node: Node) -> Int {
@@ -93,10 +121,19 @@ struct LRUCache<Key: Hashable, Value> {
         return nodes.count - 1
     }
 
+    /// Empties an unlinked slot for reuse and returns the value it held.
+    @discardableResult
+    private mutating func release(_ slot: Int) -> Value? {
+        let value = nodes[slot].value
+        nodes[slot].value = nil
+        freeSlots.append(slot)
+        return value
+    }
+
     private mutating func unlink(_ slot: Int) {
         let (newer, older) = (nodes[slot].newer, nodes[slot].older)
-        if newer >= 0 { nodes[newer].older = older } else { newest = older }
-        if older >= 0 { nodes[older].newer = newer } else { oldest = newer }
+        if newer >= 0 { nodes[newer].older = older } else if newest == slot { newest = older }
+        if older >= 0 { nodes[older].newer = newer } else if oldest == slot { oldest = newer }
         nodes[slot].newer = -1
         nodes[slot].older = -1
     }

@@ -7,6 +7,19 @@ extension RetrievalEngine {
         var lastFailure: (error: any Error, at: C.Instant)?
         /// The key's retrieval in flight, shared by all its callers.
         var flight: Flight?
+        /// One of the engine's `pinnedKeys`: never evicted.
+        let isPinned: Bool
+
+        init(isPinned: Bool) {
+            self.isPinned = isPinned
+        }
+
+        /// Evicting it would lose what must not be lost: a pinned key, or a flight (whose
+        /// key would then get a second one).
+        var mustStay: Bool { isPinned || flight != nil }
+
+        /// Nothing left worth keeping: no value, no failure to back off from, no flight.
+        var isEmpty: Bool { stored == nil && lastFailure == nil && flight == nil }
     }
 
     /// One retrieval in flight and the callers waiting for it, each with its own deadline.
@@ -24,18 +37,5 @@ extension RetrievalEngine {
         case failed(any Error)
         case timedOut
         case cancelled
-    }
-
-    /// Everything behind the engine's lock.
-    struct State {
-        var entries: LRUCache<Key, Entry>
-        /// Retrievals in flight (attached to their key), over all keys.
-        var running = 0
-        var nextID: UInt64 = 0
-
-        mutating func makeID() -> UInt64 {
-            nextID += 1
-            return nextID
-        }
     }
 }

@@ -12,26 +12,48 @@ extension RetrievalEngine {
     }
 
     /// Joins the key's retrieval in flight, or starts one, or answers at once when none
-    /// may start.
+    /// may start. A key without an entry gets one only if its retrieval starts.
     func admit(_ key: Key, waiter: OneShot<WaitResult>, now: C.Instant, state: inout State) -> Admission {
-        let waiterID = state.makeID()
-        let flightID = state.makeID()
-        var running = state.running
-        defer { state.running = running }
-        return state.entries.withEntry(key, create: { Entry() }) { entry in
-            if entry.flight == nil {
-                if let failure = entry.lastFailure, now < failure.at.advanced(by: policy.retryAfter) {
-                    return .answered(fallback(entry, because: .backingOff(after: failure.error), now: now))
-                }
-                guard running < policy.maxConcurrentRetrievals else {
-                    return .answered(fallback(entry, because: .overloaded, now: now))
-                }
-                entry.flight = startFlight(for: key, id: flightID, now: now)
-                running += 1
-            }
-            entry.flight!.waiters[waiterID] = waiter
-            return .waiting(waiter: waiterID, flight: entry.flight!.id)
+        let ids = (waiter: state.makeID(), flight: state.makeID())
+        let canStart = state.running < policy.maxConcurrentRetrievals
+        let joined =
+            state.values.use(key) { join(&$0, key: key, waiter: waiter, ids: ids, canStart: canStart, now: now) }
+            ?? state.valueless.use(key) { join(&$0, key: key, waiter: waiter, ids: ids, canStart: canStart, now: now) }
+        if let joined {
+            if joined.started { state.running += 1 }
+            return joined.admission
         }
+        guard canStart else { return .answered(.unavailable(reason: .overloaded)) }
+        var entry = state.newEntry(for: key)
+        entry.flight = startFlight(for: key, id: ids.flight, now: now)
+        entry.flight!.waiters[ids.waiter] = waiter
+        state.running += 1
+        state.insertValueless(entry, for: key)
+        return .waiting(waiter: ids.waiter, flight: ids.flight)
+    }
+
+    /// `admit` for a key that has an entry: says whether it started a flight.
+    private func join(
+        _ entry: inout Entry,
+        key: Key,
+        waiter: OneShot<WaitResult>,
+        ids: (waiter: UInt64, flight: UInt64),
+        canStart: Bool,
+        now: C.Instant
+    ) -> (admission: Admission, started: Bool) {
+        var started = false
+        if entry.flight == nil {
+            if let failure = entry.lastFailure, now < failure.at.advanced(by: policy.retryAfter) {
+                return (.answered(fallback(entry, because: .backingOff(after: failure.error), now: now)), false)
+            }
+            guard canStart else {
+                return (.answered(fallback(entry, because: .overloaded, now: now)), false)
+            }
+            entry.flight = startFlight(for: key, id: ids.flight, now: now)
+            started = true
+        }
+        entry.flight!.waiters[ids.waiter] = waiter
+        return (.waiting(waiter: ids.waiter, flight: entry.flight!.id), started)
     }
 
     /// Starts the source for `key` in a task of its own, so no caller ever waits for it
@@ -45,7 +67,7 @@ extension RetrievalEngine {
         let task = Task(executorPreference: taskExecutor) {
             let result: Result<Value, any Error>
             do {
-                result = .success(try await source(key))
+                result = .success(try await source.retrieve(key))
             } catch {
                 result = .failure(error)
             }
@@ -54,12 +76,14 @@ extension RetrievalEngine {
         return Flight(id: id, task: task, budget: budget)
     }
 
-    /// A flight's source has returned: cache its value (or its failure) and answer its
-    /// waiters. A flight already detached (cancelled, over budget) changes nothing.
+    /// A flight's source has returned: its slot is free. If the flight is still attached,
+    /// cache (and store) its value or record its failure, and answer its waiters; an
+    /// orphan's result (cancelled, over budget) is dropped.
     private func land(_ key: Key, flight flightID: UInt64, _ result: Result<Value, any Error>) {
         let now = clock.now
         let landed: Flight? = state.withLock { state in
-            let flight = detach(key, flight: flightID, state: &state) { entry in
+            state.running -= 1
+            let flight = state.detach(key, flight: flightID) { entry in
                 switch result {
                 case let .success(value):
                     entry.stored = (value, now)
@@ -68,13 +92,19 @@ extension RetrievalEngine {
                     entry.lastFailure = (error, now)
                 }
             }
+            if flight == nil { state.orphaned -= 1 }
             return flight
         }
-        guard let landed else { return }
+        guard let landed else {
+            statistics.orphanEnded()
+            return
+        }
         timers.cancel(landed.budget)
         switch result {
         case let .success(value):
             statistics.retrievalSucceeded()
+            // Before the waiters, so that whoever sees the fresh value finds it saved.
+            store?.save(StoredValue(key: key, value: value, retrievedAt: wallClock()))
             landed.waiters.values.forEach { $0.resolve(.value(value)) }
         case let .failure(error):
             statistics.retrievalFailed()
@@ -82,11 +112,14 @@ extension RetrievalEngine {
         }
     }
 
-    /// Ends a flight that has outlived its budget: cancelled, recorded as a failure.
+    /// Ends a flight that has outlived its budget: cancelled, recorded as a failure, and an
+    /// orphan until its source returns.
     private func end(_ key: Key, flight flightID: UInt64, failure: any Error) {
         let now = clock.now
         let ended = state.withLock { state in
-            detach(key, flight: flightID, state: &state) { $0.lastFailure = (failure, now) }
+            let flight = state.detach(key, flight: flightID) { $0.lastFailure = (failure, now) }
+            if flight != nil { state.orphaned += 1 }
+            return flight
         }
         guard let ended else { return }
         statistics.retrievalFailed()
@@ -95,40 +128,24 @@ extension RetrievalEngine {
     }
 
     /// A caller stops waiting (its deadline, or it was cancelled). The last one to leave
-    /// cancels the retrieval, unless the policy is to let it refresh the cache.
+    /// cancels the retrieval, unless the policy is to let it refresh the cache; cancelled,
+    /// it is an orphan until its source returns.
     func leave(_ key: Key, waiter waiterID: UInt64, flight flightID: UInt64) {
         let abandoned: Flight? = state.withLock { state in
-            var isLast = false
-            state.entries.update(key) { entry in
-                guard entry.flight?.id == flightID else { return }
-                entry.flight!.waiters[waiterID] = nil
-                isLast = entry.flight!.waiters.isEmpty
-            }
+            let isLast =
+                state.modify(key) { entry -> Bool in
+                    guard entry.flight?.id == flightID else { return false }
+                    entry.flight!.waiters[waiterID] = nil
+                    return entry.flight!.waiters.isEmpty
+                } ?? false
             guard isLast, policy.onTimeout == .cancel else { return nil }
-            return detach(key, flight: flightID, state: &state) { _ in }
+            let flight = state.detach(key, flight: flightID) { _ in }
+            if flight != nil { state.orphaned += 1 }
+            return flight
         }
         guard let abandoned else { return }
         statistics.retrievalCancelled()
         timers.cancel(abandoned.budget)
         abandoned.task.cancel()
-    }
-
-    /// Takes flight `flightID` off its key (if it is still the key's flight), frees its
-    /// slot under the global limit and lets `update` record what came of it.
-    private func detach(
-        _ key: Key,
-        flight flightID: UInt64,
-        state: inout State,
-        _ update: (inout Entry) -> Void
-    ) -> Flight? {
-        let flight: Flight? =
-            state.entries.update(key) { entry in
-                guard let flight = entry.flight, flight.id == flightID else { return nil }
-                entry.flight = nil
-                update(&entry)
-                return flight
-            } ?? nil
-        if flight != nil { state.running -= 1 }
-        return flight
     }
 }

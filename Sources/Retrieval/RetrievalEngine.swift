@@ -7,9 +7,18 @@ import Synchronization
 /// share one retrieval (each keeps its own deadline); a retrieval still running at the
 /// deadline is cancelled once nobody waits for it, or, with `TimeoutPolicy.refresh`, left
 /// to finish and refresh the cache; failures are served from the cache and not retried
-/// for `retryAfter`; values older than `maxStale` are not served; and the cache is a
-/// bounded LRU. A caller is answered at its deadline even if the source ignores
-/// cancellation: nobody ever waits for the loser of a race.
+/// for `retryAfter`; values older than `maxStale` are not served. A caller is answered at
+/// its deadline even if the source ignores cancellation: nobody ever waits for the loser
+/// of a race.
+///
+/// Nothing a client asks for can cost the last good values: keys with a value are a
+/// bounded LRU of their own, keys without one (a retrieval in flight, a recent failure)
+/// are bounded apart, a key gets an entry only when a retrieval starts for it, and
+/// `pinnedKeys` are never evicted. Limits are honest: a retrieval given up on (cancelled,
+/// or over its budget) keeps its `maxConcurrentRetrievals` slot, as an *orphan*, until its
+/// source really returns. Every value that lands is handed to the `store`, with the
+/// wall-clock time it was retrieved, and `restore(_:)` puts stored values back with true
+/// ages after a restart.
 ///
 /// ```swift
 /// let engine = RetrievalEngine(policy: .init(timeout: .seconds(2)), clock: clock, timers: timers) { key in
@@ -21,9 +30,15 @@ public final class RetrievalEngine<Key: Hashable & Sendable, Value: Sendable, C:
 where C.Duration == Duration {
     public let policy: RetrievalPolicy
     public let statistics = RetrievalStatistics()
+    /// Keys whose value is never evicted (the app's default key).
+    public let pinnedKeys: Set<Key>
     let clock: C
     let timers: Timers<C>
-    let source: @Sendable (Key) async throws -> Value
+    /// An existential: it is called once per retrieval, not per request, so specialising
+    /// the engine for each source type would buy nothing.
+    let source: any RetrievalSource<Key, Value>
+    let store: (any RetrievalStore<Key, Value>)?
+    let wallClock: @Sendable () -> WallTime
     let taskExecutor: (any TaskExecutor)?
     let state: Mutex<State>
 
@@ -33,29 +48,55 @@ where C.Duration == Duration {
     ///   - timers: The deadline sweeper; share one per process.
     ///   - taskExecutor: Where retrievals run: pass the executor the callers run on (a
     ///     server's I/O thread) to spare a thread hop per retrieval. Nil: the global pool.
+    ///   - pinnedKeys: Keys whose value is never evicted, whatever clients ask for.
+    ///   - store: Where every value retrieved is saved, so that it outlives the process.
+    ///   - wallClock: The time `store` is given as each value's retrieval time, and that
+    ///     `restore(_:)` measures ages against.
     ///   - source: The slow retrieval; it should stop when its task is cancelled.
     public init(
         policy: RetrievalPolicy,
         clock: C,
         timers: Timers<C>,
         taskExecutor: (any TaskExecutor)? = nil,
-        source: @escaping @Sendable (Key) async throws -> Value
+        pinnedKeys: Set<Key> = [],
+        store: (any RetrievalStore<Key, Value>)? = nil,
+        wallClock: @escaping @Sendable () -> WallTime = WallTime.now,
+        source: some RetrievalSource<Key, Value>
     ) {
         self.policy = policy
         self.clock = clock
         self.timers = timers
         self.taskExecutor = taskExecutor
+        self.pinnedKeys = pinnedKeys
         self.source = source
-        state = Mutex(State(entries: LRUCache(capacity: max(1, policy.cacheEntries)) { $0.flight != nil }))
+        self.store = store
+        self.wallClock = wallClock
+        state = Mutex(
+            State(capacity: max(1, policy.cacheEntries), pinnedKeys: pinnedKeys, statistics: statistics)
+        )
     }
 
-    /// Stores `value` for `key` as if retrieved now: the seed callers fall back on
-    /// before the first retrieval finishes.
-    public func seed(_ value: Value, for key: Key) {
-        let now = clock.now
-        state.withLock { state in
-            state.entries.withEntry(key, create: { Entry() }) { $0.stored = (value, now) }
-        }
+    /// An engine whose source is a closure; see the other initialiser.
+    public convenience init(
+        policy: RetrievalPolicy,
+        clock: C,
+        timers: Timers<C>,
+        taskExecutor: (any TaskExecutor)? = nil,
+        pinnedKeys: Set<Key> = [],
+        store: (any RetrievalStore<Key, Value>)? = nil,
+        wallClock: @escaping @Sendable () -> WallTime = WallTime.now,
+        source: @escaping @Sendable (Key) async throws -> Value
+    ) {
+        self.init(
+            policy: policy,
+            clock: clock,
+            timers: timers,
+            taskExecutor: taskExecutor,
+            pinnedKeys: pinnedKeys,
+            store: store,
+            wallClock: wallClock,
+            source: ClosureSource(source)
+        )
     }
 
     /// Answers for `key` by the deadline: fresh, cached, or unavailable, with the reason.
@@ -95,16 +136,11 @@ where C.Duration == Duration {
         }
     }
 
-    /// Retrievals in flight now, over all keys.
-    public var runningRetrievals: Int {
-        state.withLock { $0.running }
-    }
-
     /// The cached value for `key` and its age, without retrieving anything.
     public func cached(_ key: Key) -> (value: Value, age: Duration)? {
         let now = clock.now
         return state.withLock { state in
-            state.entries.peek(key)?.stored.map { ($0.value, $0.at.duration(to: now)) }
+            state.values.peek(key)?.stored.map { ($0.value, $0.at.duration(to: now)) }
         }
     }
 
@@ -113,7 +149,7 @@ where C.Duration == Duration {
     private func fallback(for key: Key, because reason: FallbackReason) -> RetrievalOutcome<Value> {
         let now = clock.now
         return state.withLock { state in
-            fallback(state.entries.peek(key), because: reason, now: now)
+            fallback(state.values.peek(key), because: reason, now: now)
         }
     }
 

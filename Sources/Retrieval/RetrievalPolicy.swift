@@ -16,14 +16,19 @@ public struct RetrievalPolicy: Sendable {
     /// The hard budget of one retrieval: it is cancelled after this, whatever the policy.
     public var maxRetrieval: Duration
     /// The most retrievals running at once, over all keys; beyond it, callers are
-    /// answered from the cache without starting one.
+    /// answered from the cache without starting one. A retrieval holds its slot until its
+    /// source has really returned, even after it was given up on (cancelled, or over
+    /// `maxRetrieval`), so a source that ignores cancellation cannot pile up.
     public var maxConcurrentRetrievals: Int
     /// After a failed retrieval, how long a key is answered from the cache before the
     /// source is asked again (a dead source is not hammered).
     public var retryAfter: Duration
     /// The oldest cached value that may be served; nil for no limit.
     public var maxStale: Duration?
-    /// How many keys the cache holds; the least recently used are evicted first.
+    /// How many last good values the cache holds (pinned keys' included); beyond it, the
+    /// values asked for least recently are evicted, never a pinned key's. Keys without a
+    /// value (a recent failure, kept for `retryAfter`) are bounded apart, by as many again,
+    /// so that no flood of new keys can evict a value.
     public var cacheEntries: Int
 
     public init(

@@ -112,7 +112,7 @@ struct RetrievalEngineTests {
             #expect(try await retrieval.value.outcome.summary == .unavailable(reason: .timeout))
             await cancellations.waitForCount(1)
             #expect(engine.statistics.retrievalsCancelled == 1)
-            #expect(engine.runningRetrievals == 0)
+            #expect(engine.attachedRetrievals == 0)
             #expect(timers.pendingCount == 0)
         }
     }
@@ -172,7 +172,7 @@ struct RetrievalEngineTests {
                 served.append(value)
                 // Let a refreshing retrieval finish (or see that a cancelled one did not).
                 clock.advance(to: start.advanced(by: .seconds(10)))
-                await until { engine.runningRetrievals == 0 }
+                await until { engine.attachedRetrievals == 0 }
             }
             switch policy {
             case .cancel: #expect(served == ["seed", "seed", "seed"])
@@ -204,7 +204,7 @@ struct RetrievalEngineTests {
             clock.advance(to: .seconds(20))
             await cancellations.waitForCount(1)
             #expect(engine.statistics.retrievalsFailed == 1)
-            #expect(engine.runningRetrievals == 0)
+            #expect(engine.attachedRetrievals == 0)
             // Back-off applies to it like to any failure.
             guard case .unavailable(reason: .backingOff(let error)) = try await engine.retrieve("k") else {
                 Issue.record("expected back-off after the budget ran out")
@@ -307,7 +307,7 @@ struct RetrievalEngineTests {
             #expect(answer.at == .seconds(5))
             #expect(answer.outcome.summary == .cached("seed", age: .seconds(5), reason: .timeout))
             // The abandoned retrieval no longer holds the key: the next caller starts anew.
-            #expect(engine.runningRetrievals == 0)
+            #expect(engine.attachedRetrievals == 0)
             gate.countDown()
             #expect(engine.cached("k")?.value == "seed")
         }
