@@ -41,7 +41,10 @@ public struct Application: Sendable {
             clock: clock,
             timers: timers,
             taskExecutor: executor,
-            source: source.retrieve
+            // The recipe's value is never evicted, whatever keys clients ask for.
+            pinnedKeys: [RetrievalKey.defaultKey],
+            store: store,
+            source: source
         )
         Self.fill(engine, restoring: restored, store: store, logger: logger)
         let endpoint = RetrieveDataEndpoint(engine: engine, keys: configuration.keys, logger: logger)
@@ -80,9 +83,7 @@ public struct Application: Sendable {
         store: SQLiteStore?,
         logger: Logger
     ) {
-        for value in restored {
-            engine.seed(value.value, for: value.key)  // replaced by engine.restore when the engine lands
-        }
+        engine.restore(restored)
         if engine.cached(RetrievalKey.defaultKey) == nil {
             let seed = JSONFragment(number: Double.random(in: 0..<1))
             engine.seed(seed, for: RetrievalKey.defaultKey)

@@ -46,8 +46,9 @@ extension HTTPSource {
 }
 
 extension HTTPSource.Failure {
-    /// The failure an error from AsyncHTTPClient or SwiftNIO stands for.
-    init(_ error: any Error, timeout: Duration) {
+    /// The failure an error from AsyncHTTPClient or SwiftNIO stands for, on a request to
+    /// `target` ("host:port").
+    init(_ error: any Error, target: String, timeout: Duration) {
         switch error {
         case let failure as Self:
             self = failure
@@ -59,7 +60,7 @@ extension HTTPSource.Failure {
                 refused
                 ? .connectionRefused("\(error.host):\(error.port)") : .connectFailed(String(describing: error))
         case let error as IOError where error.errnoCode == ECONNREFUSED:
-            self = .connectionRefused(String(describing: error))
+            self = .connectionRefused(target)
         default:
             self = .transport(String(describing: error))
         }

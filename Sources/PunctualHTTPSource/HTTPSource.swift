@@ -109,7 +109,7 @@ public final class HTTPSource: RetrievalSource, Service {
             }
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            let failure = Failure(error, timeout: requestTimeout)
+            let failure = Failure(error, target: urlTemplate.target, timeout: requestTimeout)
             logger.debug("HTTP retrieval failed", metadata: ["url": "\(url)", "error": "\(failure)"])
             throw failure
         }

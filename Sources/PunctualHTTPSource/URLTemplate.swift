@@ -26,6 +26,8 @@ public struct URLTemplate: Sendable, CustomStringConvertible {
 
     /// The template as given.
     public let description: String
+    /// Where it connects: "api.example.com:443", for messages.
+    public let target: String
     /// The text around each placeholder.
     private let pieces: [String]
 
@@ -43,13 +45,14 @@ public struct URLTemplate: Sendable, CustomStringConvertible {
         guard !authority.contains(Self.placeholder) else {
             throw Invalid("\(Self.placeholder) may stand only in the path or query of --url, not its host: \(template)")
         }
-        let sample = url(for: "key")
+        let sample = pieces.joined(separator: "key")
         guard let parsed = URL(string: sample, encodingInvalidCharacters: false) else {
             throw Invalid("--url is not a valid URL once \(Self.placeholder) is replaced: \(sample)")
         }
         guard let host = parsed.host, !host.isEmpty else {
             throw Invalid("--url has no host: \(template)")
         }
+        target = "\(host):\(parsed.port ?? (scheme == "https://" ? 443 : 80))"
     }
 
     /// The URL to GET for `key`: the template with every `{key}` replaced by the

@@ -98,6 +98,24 @@ enum CacheFileSchema {
         }
     }
 
+    /// Deletes all but the `count` rows retrieved last and the rows of `pinned` keys;
+    /// returns how many rows it deleted.
+    static func prune(keepingNewest count: Int, pinned: Set<String>, in db: Database) throws -> Int {
+        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS pinned_keys (key TEXT PRIMARY KEY)")
+        defer { try? db.execute(sql: "DELETE FROM pinned_keys") }
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO pinned_keys (key) VALUES (?)")
+        for key in pinned { try insert.execute(arguments: [key]) }
+        try db.execute(
+            sql: """
+                DELETE FROM \(table)
+                WHERE key NOT IN (SELECT key FROM pinned_keys)
+                AND key NOT IN (SELECT key FROM \(table) ORDER BY retrieved_at DESC LIMIT ?)
+                """,
+            arguments: [count]
+        )
+        return db.changesCount
+    }
+
     /// Every value in the file; rows that do not fit the layout (written by hand) are
     /// skipped and counted.
     static func readAll(_ db: Database) throws -> (values: [StoredValue<String, JSONFragment>], skipped: Int) {

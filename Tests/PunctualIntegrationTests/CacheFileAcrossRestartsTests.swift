@@ -49,10 +49,19 @@ import Testing
             try await PunctualFixture.with(arguments) { fixture in
                 let replies = try await fixture.concurrentKeys((0..<100).map { "k\($0)" })
                 #expect(replies.allSatisfy { $0.status == 200 && $0.body.hasSuffix(#""cache":false}"#) })
-                // Values are committed within 100 ms of landing; allow generous time, then crash.
+                // Values are committed within 100 ms of landing; allow generous time, then
+                // crash while other keys are still being retrieved and written.
                 try await Task.sleep(for: .milliseconds(500))
-                try Data().write(to: URL(fileURLWithPath: directory + "/fail"))
+                let load = Task {
+                    for index in 0..<2000 where !Task.isCancelled {
+                        _ = try? await fixture.get("/retrieve-data?key=load\(index)")
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 try await fixture.restart(arguments, kill: true)
+                load.cancel()
+                _ = await load.value
+                try Data().write(to: URL(fileURLWithPath: directory + "/fail"))
 
                 let after = try await fixture.concurrentKeys((0..<100).map { "k\($0)" })
                 let served = after.filter { $0.status == 200 && $0.body.hasSuffix(#""cache":true}"#) }

@@ -14,6 +14,12 @@ import Testing
         #expect(template.url(for: "a") == "http://localhost:8080/value")
     }
 
+    @Test func theTargetNamesTheHostAndPortConnectedTo() throws {
+        #expect(try URLTemplate("http://localhost:8080/{key}").target == "localhost:8080")
+        #expect(try URLTemplate("https://api.example.com/{key}").target == "api.example.com:443")
+        #expect(try URLTemplate("HTTP://example.com?q={key}").target == "example.com:80")
+    }
+
     @Test(arguments: [
         ("ftp://example.com/{key}", "must start with http:// or https://"),
         ("example.com/{key}", "must start with http:// or https://"),

@@ -1,9 +1,10 @@
 import Dispatch
 import GRDB
 import Logging
+import PunctualJSON
 import PunctualStore
 import PunctualTestSupport
-import Synchronization
+import Retrieval
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct WriteFailureTests {

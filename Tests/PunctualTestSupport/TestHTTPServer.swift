@@ -139,17 +139,17 @@ public final class TestHTTPServer: Sendable {
             }
             guard poll(&polls, nfds_t(polls.count), -1) >= 0 || errno == EINTR else { return }
             if polls[0].revents != 0 { return }
-            if polls[1].revents != 0 { acceptAll(into: &connections) }
-            var closed: Set<Int> = []
+            var closed: [Int] = []
             for index in connections.indices where polls[index + 2].revents != 0 {
                 if !service(&connections[index], route: route, buffer: &buffer) {
-                    closed.insert(index)
+                    closed.append(index)
                 }
             }
-            for index in closed.sorted(by: >) {
+            for index in closed.reversed() {
                 close(connections[index].fd)
                 connections.remove(at: index)
             }
+            if polls[1].revents != 0 { acceptAll(into: &connections) }
         }
     }
 
