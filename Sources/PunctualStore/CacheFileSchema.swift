@@ -101,17 +101,14 @@ enum CacheFileSchema {
     /// Deletes all but the `count` rows retrieved last and the rows of `pinned` keys;
     /// returns how many rows it deleted.
     static func prune(keepingNewest count: Int, pinned: Set<String>, in db: Database) throws -> Int {
-        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS pinned_keys (key TEXT PRIMARY KEY)")
-        defer { try? db.execute(sql: "DELETE FROM pinned_keys") }
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO pinned_keys (key) VALUES (?)")
-        for key in pinned { try insert.execute(arguments: [key]) }
+        let placeholders = Array(repeating: "?", count: pinned.count).joined(separator: ", ")
         try db.execute(
             sql: """
                 DELETE FROM \(table)
-                WHERE key NOT IN (SELECT key FROM pinned_keys)
+                WHERE key NOT IN (\(placeholders))
                 AND key NOT IN (SELECT key FROM \(table) ORDER BY retrieved_at DESC LIMIT ?)
                 """,
-            arguments: [count]
+            arguments: StatementArguments(pinned.sorted() + [String]()) + [count]
         )
         return db.changesCount
     }

@@ -65,7 +65,10 @@ import Testing
 
                 let after = try await fixture.concurrentKeys((0..<100).map { "k\($0)" })
                 let served = after.filter { $0.status == 200 && $0.body.hasSuffix(#""cache":true}"#) }
-                #expect(served.count == 100, "every value that landed before the kill is served:\n\(fixture.punctual.log)")
+                #expect(
+                    served.count == 100,
+                    "every value that landed before the kill is served:\n\(fixture.punctual.log)"
+                )
             }
         }
     }

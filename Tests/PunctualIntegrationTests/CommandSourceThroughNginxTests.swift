@@ -6,7 +6,10 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct CommandSourceThroughNginxTests {
     @Test func aCommandsJSONValueIsAnsweredAsItCame() async throws {
         try await withTemporaryDirectory { directory in
-            let script = try writeScript(directory + "/weather", #"printf '{"city":"Oslo","temp":-3.5,"tags":["a",null,true]}'"#)
+            let script = try writeScript(
+                directory + "/weather",
+                #"printf '{"city":"Oslo","temp":-3.5,"tags":["a",null,true]}'"#
+            )
             try await PunctualFixture.with(["--source", "command", "--command", script, "--timeout", "5"]) { fixture in
                 let reply = try await fixture.get()
                 #expect(reply.status == 200)
@@ -48,7 +51,10 @@ import Testing
                 let cached = try await fixture.concurrent(4)
                 for reply in cached {
                     #expect(reply.status == 200)
-                    #expect(reply.body == #"{"message":"# + value + #","cache":true}"#, "the cached answer, byte for byte")
+                    #expect(
+                        reply.body == #"{"message":"# + value + #","cache":true}"#,
+                        "the cached answer, byte for byte"
+                    )
                 }
             }
         }

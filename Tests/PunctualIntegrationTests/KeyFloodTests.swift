@@ -49,7 +49,9 @@ import Testing
                 // A source that hangs, and one retrieval slot that it holds: every new key
                 // is answered at once, without a value, and must not displace one.
                 try await fixture.restart(
-                    cache + ["--delay", "3600", "--timeout", "0.05", "--on-timeout", "refresh", "--max-retrievals", "1"]
+                    cache + [
+                        "--delay", "3600", "--timeout", "0.05", "--on-timeout", "refresh", "--max-retrievals", "1",
+                    ]
                 )
                 try await Self.flood(fixture.socketPath, count: 100_000, every: 1000)
                 try await Self.expectKnownValuesCached(fixture)

@@ -30,7 +30,11 @@ final class PunctualFixture: Sendable {
     static func with(_ arguments: [String], _ body: (PunctualFixture) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let socketPath = directory + "/punctual.sock"
-            let punctual = try await startPunctual(arguments, socketPath: socketPath, logPath: directory + "/punctual.log")
+            let punctual = try await startPunctual(
+                arguments,
+                socketPath: socketPath,
+                logPath: directory + "/punctual.log"
+            )
             let port = try freeLoopbackPort()
             let fixture = PunctualFixture(directory: directory, socketPath: socketPath, port: port, punctual: punctual)
             defer { fixture.punctual.kill() }
@@ -58,11 +62,18 @@ final class PunctualFixture: Sendable {
         }
         let number = restarts.add(1, ordering: .relaxed).newValue
         let next = try await Self.startPunctual(
-            arguments, socketPath: socketPath, logPath: directory + "/punctual-\(number).log")
+            arguments,
+            socketPath: socketPath,
+            logPath: directory + "/punctual-\(number).log"
+        )
         current.withLock { $0 = next }
     }
 
-    private static func startPunctual(_ arguments: [String], socketPath: String, logPath: String) async throws
+    private static func startPunctual(
+        _ arguments: [String],
+        socketPath: String,
+        logPath: String
+    ) async throws
         -> ChildProcess
     {
         let punctual = try ChildProcess(
