@@ -23,7 +23,14 @@ let package = Package(
         // Named by the issues: the command source, the HTTP source, the cache file.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // AsyncHTTPClient's own foundation: its request and response types.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Subprocess takes its paths as swift-system's FilePath.
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        // Named by issue 8: the Prometheus exposition of /metrics.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libfcgi, as Debian's libfcgi-dev installs it. Only `FastCGI` may import it.
@@ -64,6 +71,7 @@ let package = Package(
                 "Retrieval",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -74,6 +82,9 @@ let package = Package(
                 "PunctualJSON",
                 "Retrieval",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -101,8 +112,9 @@ let package = Package(
                 "PunctualSources",
                 "PunctualStore",
                 "Retrieval",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -110,7 +122,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "punctual",
-            dependencies: ["PunctualApp", "Retrieval"],
+            dependencies: [
+                "FastCGI",
+                "PunctualApp",
+                "Retrieval",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // `make bench` runs it: the engine alone, in calls per CPU-second.
@@ -133,24 +151,33 @@ let package = Package(
         ),
         .testTarget(
             name: "PunctualAppTests",
-            dependencies: ["PunctualApp", "PunctualJSON", "Retrieval", "FastCGI"],
+            dependencies: [
+                "FastCGI", "PunctualApp", "PunctualJSON", "Retrieval", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PunctualSourcesTests",
             dependencies: [
                 "PunctualSources", "PunctualHTTPSource", "PunctualJSON", "PunctualTestSupport", "Retrieval",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PunctualStoreTests",
-            dependencies: ["PunctualStore", "PunctualJSON", "PunctualTestSupport", "Retrieval"],
+            dependencies: [
+                "PunctualStore", "PunctualJSON", "PunctualTestSupport", "Retrieval",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FastCGITests",
-            dependencies: ["FastCGI", "PunctualTestSupport"],
+            dependencies: ["FastCGI", "PunctualTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Start the real binary and the real nginx: see Tests/PunctualIntegrationTests/README.

@@ -67,7 +67,7 @@ public final class FastCGIServer: Service, Sendable {
     private let executor: FastCGIExecutor
 
     /// Live counts of connections and requests.
-    public let statistics = ServerStatistics()
+    public let statistics: ServerStatistics
 
     private enum RunState {
         case idle
@@ -106,11 +106,13 @@ public final class FastCGIServer: Service, Sendable {
     ///
     /// Opens the listening socket at once, so that a bad address fails at start-up. Throws
     /// (`EBUSY`) if `executor` already belongs to another server: an executor's jobs run on
-    /// one I/O thread.
+    /// one I/O thread. Pass `statistics` when the handler reports them (a status page), since
+    /// the handler exists before the server.
     public init(
         configuration: Configuration,
         logger: Logger,
         executor: FastCGIExecutor,
+        statistics: ServerStatistics = ServerStatistics(),
         handler: @escaping Handler
     ) throws(SystemError) {
         guard executor.claim() else { throw SystemError("executor already serves another FastCGIServer", code: EBUSY) }
@@ -119,6 +121,7 @@ public final class FastCGIServer: Service, Sendable {
         self.configuration = configuration
         self.listener = try ListeningSocket.open(configuration.address)
         self.executor = executor
+        self.statistics = statistics
         self.logger = logger
         self.handler = handler
     }

@@ -33,7 +33,13 @@ public struct Application: Sendable {
         let store = try await Self.openStore(configuration, logger: logger)
         if let store { services.append(store) }
         let restored = try await store?.loadAll() ?? []
-        let source = try Self.makeSource(configuration, timers: timers, logger: logger, services: &services)
+        // The file keeps what the cache may hold, not every key ever asked for.
+        _ = try await store?.prune(keepingNewest: configuration.policy.cacheEntries, pinned: [RetrievalKey.defaultKey])
+        let observer = RequestObserver()
+        let source = TimedSource(
+            source: try Self.makeSource(configuration, timers: timers, logger: logger, services: &services),
+            metrics: observer.metrics
+        )
         // Retrievals run on the server's I/O thread, like the requests that wait for them.
         let executor = try FastCGIExecutor()
         let engine = RetrievalEngine(
@@ -47,12 +53,33 @@ public struct Application: Sendable {
             source: source
         )
         Self.fill(engine, restoring: restored, store: store, logger: logger)
-        let endpoint = RetrieveDataEndpoint(engine: engine, keys: configuration.keys, logger: logger)
-        let router = Router(routes: [Route("/retrieve-data", get: endpoint.answer)])
+        let endpoint = RetrieveDataEndpoint(
+            engine: engine,
+            keys: configuration.keys,
+            observer: observer,
+            logger: logger
+        )
+        let serverStatistics = ServerStatistics()
+        let status = StatusSources(
+            process: .current(),
+            counts: observer.counts,
+            server: serverStatistics,
+            retrievals: { (engine.figures, engine.statistics) },
+            store: store
+        )
+        let router = Router(
+            routes: [
+                Route("/retrieve-data", get: endpoint.answer),
+                Route("/status", get: StatusEndpoint(sources: status).answer),
+                Route("/metrics", get: MetricsEndpoint(metrics: observer.metrics, sources: status).answer),
+            ],
+            observer: observer
+        )
         server = try FastCGIServer(
             configuration: .init(address: configuration.address),
             logger: logger,
-            executor: executor
+            executor: executor,
+            statistics: serverStatistics
         ) { request in await router.respond(to: request) }
         services.append(server)
         self.services = services

@@ -8,30 +8,58 @@ import Retrieval
 struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
     let engine: RetrievalEngine<String, JSONFragment, C>
     var keys: KeyRule = .any
+    /// Counts every answer's outcome, for `/status` and `/metrics`.
+    var observer: RequestObserver?
     let logger: Logger
 
     func answer(_ request: FastCGIRequest) async -> FastCGIResponse {
+        observer?.counts.started()
+        defer { observer?.counts.ended() }
+        let response = await respond(to: request)
+        guard let response else {
+            // The client has gone: nobody reads this answer, and it is counted as abandoned.
+            return HTTPAnswer.error(503, "request cancelled")
+        }
+        if let observer {
+            switch response.status {
+            case 200: observer.record(response.isCached ? .stale(reason: response.reason) : .fresh)
+            default: observer.record(.error(status: response.status))
+            }
+        }
+        return response.answer
+    }
+
+    /// An answer and what it was; nil when the client left before it.
+    private struct Answer {
+        let answer: FastCGIResponse
+        var isCached = false
+        var reason = ""
+        var status: Int { answer.status }
+    }
+
+    private func respond(to request: FastCGIRequest) async -> Answer? {
         let key: String
         switch RetrievalKey.parse(query: request.query) {
         case let .success(parsed): key = parsed
-        case let .failure(problem): return HTTPAnswer.error(400, problem.description)
+        case let .failure(problem): return Answer(answer: HTTPAnswer.error(400, problem.description))
         }
         guard keys.allows(key) else {
-            return HTTPAnswer.error(400, "key not allowed")
+            return Answer(answer: HTTPAnswer.error(400, "key not allowed"))
         }
         let outcome: RetrievalOutcome<JSONFragment>
         do {
             outcome = try await engine.retrieve(key)
         } catch {
-            // The client has gone: nobody reads this answer.
-            return HTTPAnswer.error(503, "request cancelled")
+            return nil
         }
         switch outcome {
         case let .fresh(value):
-            return HTTPAnswer.data(value, cached: false, headers: [("Cache-Status", "punctual; fwd=miss; stored")])
+            return Answer(
+                answer: HTTPAnswer.data(value, cached: false, headers: [("Cache-Status", "punctual; fwd=miss; stored")])
+            )
         case let .cached(value, age, reason):
             log(reason, served: "the cached value (age \(age))")
-            return HTTPAnswer.data(
+            let answer = HTTPAnswer.data(
                 value,
                 cached: true,
                 headers: [
@@ -39,30 +67,32 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
                     ("Cache-Status", Self.cacheStatus(servedFromCacheBecause: reason)),
                 ]
             )
+            return Answer(answer: answer, isCached: true, reason: reason.name)
         case let .unavailable(reason):
             log(reason, served: "an error: nothing fresh enough is cached")
-            var headers = [("Cache-Status", "punctual; fwd=miss; detail=\(reason.name)")]
-            switch reason {
-            case .timeout:
-                return HTTPAnswer.error(
-                    504,
-                    "data retrieval timed out and no value fresh enough is cached",
-                    headers: headers
-                )
-            case .error, .backingOff:
-                return HTTPAnswer.error(
-                    502,
-                    "data retrieval failed and no value fresh enough is cached",
-                    headers: headers
-                )
-            case .overloaded:
-                headers.append(("Retry-After", "1"))
-                return HTTPAnswer.error(
-                    503,
-                    "too many retrievals running and no value fresh enough is cached",
-                    headers: headers
-                )
-            }
+            return Answer(answer: Self.unavailable(because: reason))
+        }
+    }
+
+    /// `504` after a timeout, `502` after a failure, `503` with `Retry-After` over the limit.
+    static func unavailable(because reason: FallbackReason) -> FastCGIResponse {
+        var headers = [("Cache-Status", "punctual; fwd=miss; detail=\(reason.name)")]
+        switch reason {
+        case .timeout:
+            return HTTPAnswer.error(
+                504,
+                "data retrieval timed out and no value fresh enough is cached",
+                headers: headers
+            )
+        case .error, .backingOff:
+            return HTTPAnswer.error(502, "data retrieval failed and no value fresh enough is cached", headers: headers)
+        case .overloaded:
+            headers.append(("Retry-After", "1"))
+            return HTTPAnswer.error(
+                503,
+                "too many retrievals running and no value fresh enough is cached",
+                headers: headers
+            )
         }
     }
 

@@ -13,17 +13,20 @@ import FastCGI
 /// ```
 struct Router: Sendable {
     private let routes: [String: Route]
+    /// Counts the errors the router answers itself.
+    private let observer: RequestObserver?
 
-    init(routes: [Route]) {
+    init(routes: [Route], observer: RequestObserver? = nil) {
         self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.observer = observer
     }
 
     func respond(to request: FastCGIRequest) async -> FastCGIResponse {
         guard let route = routes[request.path] else {
-            return HTTPAnswer.error(404, "not found")
+            return refuse(404, "not found")
         }
         if request.bodyExceededLimit {
-            return HTTPAnswer.error(413, "request body too large")
+            return refuse(413, "request body too large")
         }
         switch request.method {
         case "GET":
@@ -34,8 +37,19 @@ struct Router: Sendable {
             response.body = []
             return response
         default:
-            return HTTPAnswer.error(405, "method not allowed", headers: [(name: "Allow", value: "GET, HEAD")])
+            return refuse(405, "method not allowed", headers: [(name: "Allow", value: "GET, HEAD")])
         }
+    }
+
+    private func refuse(
+        _ status: Int,
+        _ message: String,
+        headers: [(name: String, value: String)] = []
+    )
+        -> FastCGIResponse
+    {
+        observer?.record(.error(status: status))
+        return HTTPAnswer.error(status, message, headers: headers)
     }
 }
 

@@ -23,7 +23,8 @@ import Synchronization
 /// the request at once and closes its connection, and so does a body over the cap.
 ///
 /// As a `Service` it holds the client: `run()` waits for graceful shutdown, then shuts
-/// the client down, so it belongs after the server in the `ServiceGroup`.
+/// the client down. List it before the server in the `ServiceGroup`, which shuts
+/// services down in reverse order, so that the answers in flight finish first.
 ///
 /// ```swift
 /// let source = try HTTPSource(

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Subprocess
+import SystemPackage
 
 /// What one run of a command produced, once its process has been reaped.
 ///
@@ -37,7 +38,7 @@ struct CommandRun: Sendable {
         }
         do {
             let result = try await Subprocess.run(
-                .path(filePath(source.executable)),
+                .path(FilePath(source.executable)),
                 arguments: Arguments(source.arguments(for: key)),
                 environment: .inherit.updating([Environment.Key(stringLiteral: CommandSource.keyVariable): key]),
                 platformOptions: options,
@@ -130,10 +131,4 @@ struct CommandRun: Sendable {
         }
         kill(-pid, SIGKILL)
     }
-}
-
-/// A `FilePath` made through its `ExpressibleByStringLiteral` conformance: the type comes
-/// from swift-system, which this target does not import (Subprocess only names it).
-private func filePath<Path: ExpressibleByStringLiteral>(_ path: String) -> Path where Path.StringLiteralType == String {
-    Path(stringLiteral: path)
 }

@@ -108,7 +108,7 @@ enum CacheFileSchema {
                 WHERE key NOT IN (\(placeholders))
                 AND key NOT IN (SELECT key FROM \(table) ORDER BY retrieved_at DESC LIMIT ?)
                 """,
-            arguments: StatementArguments(pinned.sorted() + [String]()) + [count]
+            arguments: StatementArguments(pinned.sorted()) + [count]
         )
         return db.changesCount
     }
