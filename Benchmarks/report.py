@@ -3,7 +3,9 @@
 Input: one tab-separated line per scenario × target, written by `run`:
     scenario, target, connections, ideal (answers/s, or empty), note (why there is no
     measurement, or empty), peaks ("RSS-kB threads", or empty), wrk-report.lua's fields
-    ("requests=… duration_us=… p50=… …", latencies in µs).
+    ("requests=… duration_us=… p50=… …", latencies in µs), and measures ("cpu_us=…
+    calls=…": Punctual's CPU time, its reaped children's included, and the source's calls
+    during the measured run; either may be missing).
 """
 
 import argparse
@@ -12,13 +14,36 @@ import sys
 
 PUNCTUAL = "Punctual"
 
+# What each scenario is, printed under the table for the scenarios that ran.
+SCENARIOS = {
+    "fresh": "simulated source, instant; deadline 5 s",
+    "stale-256": "simulated source, hangs; deadline 100 ms (every answer cached)",
+    "stale-1000": "as stale-256, 1000 connections",
+    "mixed": "simulated source, uniform 0–200 ms; deadline 100 ms",
+    "keys": "as mixed, ?key= uniform over 10 000 keys",
+    "command-fresh": "--source command: a sh script printing a small value at once (a fork/exec per retrieval); deadline 5 s",
+    "command-stale": "--source command: a script that hangs (exec sleep 3600), killed with its group when nobody waits; deadline 100 ms",
+    "http-fresh": "--source http: a second nginx (1 worker) serving a small static JSON file; deadline 5 s",
+    "http-stale": "--source http: an upstream that accepts and never answers; deadline 100 ms",
+    "1mib": "a 1 MiB JSON string answered from the cache at once (--source command, first run prints it, later runs fail, --retry-after 3600)",
+}
+
+# The simulated source's row each source row is compared with, in the same run.
+BASELINES = {
+    "command-fresh": "fresh",
+    "command-stale": "stale-256",
+    "http-fresh": "fresh",
+    "http-stale": "stale-256",
+    "1mib": "fresh",
+}
+
 
 def parse(path):
     rows = []
     with open(path, newline="") as f:
         for fields in csv.reader(f, delimiter="\t"):
-            fields += [""] * (7 - len(fields))
-            scenario, target, connections, ideal, note, peaks, wrk = fields[:7]
+            fields += [""] * (8 - len(fields))
+            scenario, target, connections, ideal, note, peaks, wrk, measures = fields[:8]
             row = {
                 "scenario": scenario,
                 "target": target,
@@ -35,6 +60,10 @@ def parse(path):
             row["rps"] = int(w["requests"]) / seconds if w else None
             # Ratios compare good answers: errors answered at once must not count as speed.
             row["ok_rps"] = (int(w["requests"]) - int(w["non2xx"])) / seconds if w else None
+            m = dict(item.split("=", 1) for item in measures.split())
+            requests = int(w["requests"]) if w else 0
+            row["cpu_per_request_us"] = int(m["cpu_us"]) / requests if "cpu_us" in m and requests else None
+            row["calls_per_second"] = int(m["calls"]) / seconds if "calls" in m and seconds else None
             rows.append(row)
     return rows
 
@@ -72,15 +101,38 @@ def non_2xx(w):
 
 def ratio(row, rows):
     """2xx answers/s compared: against the ideal where the scenario has one (each row);
-    otherwise Punctual's against every other target's (on Punctual's row)."""
+    a source row also against the simulated source's row it corresponds to; otherwise
+    Punctual's against every other target's (on Punctual's row)."""
     if row["ok_rps"] is None:
         return ""
+    parts = []
     if row["ideal"]:
-        return f"{row['ok_rps'] / row['ideal']:.2f}× ideal ({row['ideal']:,.0f}/s)"
-    if row["target"] != PUNCTUAL:
+        parts.append(f"{row['ok_rps'] / row['ideal']:.2f}× ideal ({row['ideal']:,.0f}/s)")
+    if row["scenario"] in BASELINES:
+        parts.append(versus_simulated(row, rows))
+    elif row["target"] == PUNCTUAL and not row["ideal"]:
+        others = [r for r in rows if r["scenario"] == row["scenario"] and r is not row and r["ok_rps"]]
+        parts += [f"{row['ok_rps'] / r['ok_rps']:.2f}× {r['target']}" for r in others]
+    return ", ".join(parts)
+
+
+def versus_simulated(row, rows):
+    """req/s and CPU per request over those of the simulated source's corresponding row."""
+    name = BASELINES[row["scenario"]]
+    base = next((r for r in rows if r["scenario"] == name and r["target"] == PUNCTUAL and r["ok_rps"]), None)
+    if base is None:
+        return f"({name} not in this run)"
+    text = f"{row['ok_rps'] / base['ok_rps']:.2f}× req/s"
+    if row["cpu_per_request_us"] and base["cpu_per_request_us"]:
+        text += f" and {row['cpu_per_request_us'] / base['cpu_per_request_us']:.1f}× CPU/req"
+    return text + f" of {name}"
+
+
+def calls(row):
+    if row["calls_per_second"] is None:
         return ""
-    others = [r for r in rows if r["scenario"] == row["scenario"] and r is not row and r["ok_rps"]]
-    return ", ".join(f"{row['ok_rps'] / r['ok_rps']:.2f}× {r['target']}" for r in others)
+    per_request = f" ({row['calls_per_second'] / row['rps']:.2f}/req)" if row["rps"] else ""
+    return f"{row['calls_per_second']:,.1f}/s{per_request}"
 
 
 def main():
@@ -100,7 +152,7 @@ def main():
     )
     print()
     header = ["scenario", "target", "conns", "req/s", "p50", "p90", "p99", "max", "non-2xx",
-              "socket errors", "cached", "peak RSS", "threads", "ratio"]
+              "socket errors", "cached", "peak RSS", "threads", "CPU/req", "source calls", "ratio"]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(["---"] * 2 + ["--:"] * (len(header) - 3) + ["---"]) + "|")
     for row in rows:
@@ -115,9 +167,16 @@ def main():
                 non_2xx(w), socket_errors(w), cached_share(w),
                 f"{row['rss_kb'] / 1024:.0f} MB" if row["rss_kb"] else "",
                 str(row["threads"]) if row["threads"] else "",
+                f"{row['cpu_per_request_us']:,.0f} µs" if row["cpu_per_request_us"] is not None else "",
+                calls(row),
                 ratio(row, rows),
             ]
         print("| " + " | ".join(cells) + " |")
+    ran = [name for name in SCENARIOS if any(r["scenario"] == name for r in rows)]
+    if ran:
+        print()
+        for name in ran:
+            print(f"- **{name}**: {SCENARIOS[name]}")
 
 
 if __name__ == "__main__":
