@@ -64,6 +64,7 @@ def parse(path):
             requests = int(w["requests"]) if w else 0
             row["cpu_per_request_us"] = int(m["cpu_us"]) / requests if "cpu_us" in m and requests else None
             row["calls_per_second"] = int(m["calls"]) / seconds if "calls" in m and seconds else None
+            row["warmup_cached"] = m.get("warmup_cached")  # "cached/answered", counted in the warm-up
             rows.append(row)
     return rows
 
@@ -84,8 +85,13 @@ def socket_errors(w):
     return f"{sum(kinds.values())} (" + ", ".join(f"{k} {n}" for k, n in kinds.items()) + ")"
 
 
-def cached_share(w):
+def cached_share(row):
+    w = row["wrk"]
     if w.get("counted") != "1" or not int(w["answered"]):
+        if row["warmup_cached"]:
+            cached, answered = (int(n) for n in row["warmup_cached"].split("/"))
+            if answered:
+                return f"{100 * cached / answered:.1f} % (warm-up)"
         return ""
     return f"{100 * int(w['cached']) / int(w['answered']):.1f} %"
 
@@ -164,7 +170,7 @@ def main():
             cells += [
                 f"{row['rps']:,.0f}",
                 latency(w["p50"]), latency(w["p90"]), latency(w["p99"]), latency(w["max"]),
-                non_2xx(w), socket_errors(w), cached_share(w),
+                non_2xx(w), socket_errors(w), cached_share(row),
                 f"{row['rss_kb'] / 1024:.0f} MB" if row["rss_kb"] else "",
                 str(row["threads"]) if row["threads"] else "",
                 f"{row['cpu_per_request_us']:,.0f} µs" if row["cpu_per_request_us"] is not None else "",
