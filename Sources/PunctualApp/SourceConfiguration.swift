@@ -7,15 +7,6 @@ public enum SourceConfiguration: Sendable, CustomStringConvertible {
     /// A GET of `urlTemplate` with `{key}` replaced by the percent-encoded key.
     case http(urlTemplate: String)
 
-    /// The option's name for it: `simulated`, `command`, `http`.
-    public var kind: String {
-        switch self {
-        case .simulated: "simulated"
-        case .command: "command"
-        case .http: "http"
-        }
-    }
-
     public var description: String {
         switch self {
         case .simulated(let delay, let jitter): "simulated (delay \(delay), jitter \(jitter))"
