@@ -59,6 +59,7 @@ extension ConnectionReactor {
                 return
             case let .invalid(reason):
                 statistics.connectionRefused()
+                logger.info("broken FastCGI stream: closing", metadata: ["reason": "\(reason)"])
                 close(connection, reason: "refused: \(reason)")
                 return
             }
@@ -75,9 +76,12 @@ extension ConnectionReactor {
             close(connection, reason: "libfcgi refused the request")
             return
         }
-        logger.debug(
-            "parameters over the limit: answering 431",
-            metadata: ["connection": "\(connection.token)", "limit": "\(configuration.maxParamsBytes)"]
+        logger.info(
+            "refused",
+            metadata: [
+                "status": "431", "problem": "parameters over the limit",
+                "connection": "\(connection.token)", "limit": "\(configuration.maxParamsBytes)",
+            ]
         )
         connection.readDeadline = nil
         handlingCount += 1

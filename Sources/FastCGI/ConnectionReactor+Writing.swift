@@ -100,6 +100,7 @@ extension ConnectionReactor {
     func failAnswer(on connection: ReactorConnection, reason: String) {
         handlingCount -= 1
         statistics.requestFailed()
+        logger.info("answer not delivered", metadata: ["reason": "\(reason)"])
         connection.state = .reading
         close(connection, reason: reason)
     }

@@ -228,6 +228,7 @@ final class ConnectionReactor {
             readRequestPiecewise(on: connection)
         case let .invalid(reason):
             statistics.connectionRefused()
+            logger.info("broken FastCGI stream: closing", metadata: ["reason": "\(reason)"])
             close(connection, reason: "refused: \(reason)")
         case let .paramsTooLarge(paramsStart):
             refuseParameters(beginRecord: Array(bytes[..<paramsStart]), on: connection)

@@ -73,10 +73,14 @@ public struct Application: Sendable {
                 Route("/status", get: StatusEndpoint(sources: status).answer),
                 Route("/metrics", get: MetricsEndpoint(metrics: observer.metrics, sources: status).answer),
             ],
-            observer: observer
+            observer: observer,
+            logger: logger
         )
+        var serverConfiguration = FastCGIServer.Configuration(address: configuration.address)
+        serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
+        serverConfiguration.maxParamsBytes = configuration.maxParamsBytes
         server = try FastCGIServer(
-            configuration: .init(address: configuration.address),
+            configuration: serverConfiguration,
             logger: logger,
             executor: executor,
             statistics: serverStatistics

@@ -15,6 +15,10 @@ public struct AppConfiguration: Sendable {
     public var keys: KeyRule
     /// The SQLite file that keeps the last good values across restarts; nil keeps them in memory only.
     public var cacheFile: String?
+    /// The largest request body read (and ignored); beyond it the answer is a JSON 413.
+    public var maxBodyBytes: Int
+    /// The most bytes of CGI parameters accepted; beyond it the answer is a JSON 431.
+    public var maxParamsBytes: Int
 
     public init(
         address: ListenAddress,
@@ -22,7 +26,9 @@ public struct AppConfiguration: Sendable {
         source: SourceConfiguration = .simulated(delay: .seconds(10), jitter: .zero),
         maxValueBytes: Int = 1 << 20,
         keys: KeyRule = .any,
-        cacheFile: String? = nil
+        cacheFile: String? = nil,
+        maxBodyBytes: Int = 1 << 20,
+        maxParamsBytes: Int = 1 << 20
     ) {
         self.address = address
         self.policy = policy
@@ -30,5 +36,7 @@ public struct AppConfiguration: Sendable {
         self.maxValueBytes = maxValueBytes
         self.keys = keys
         self.cacheFile = cacheFile
+        self.maxBodyBytes = maxBodyBytes
+        self.maxParamsBytes = maxParamsBytes
     }
 }

@@ -41,9 +41,12 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
         let key: String
         switch RetrievalKey.parse(query: request.query) {
         case let .success(parsed): key = parsed
-        case let .failure(problem): return Answer(answer: HTTPAnswer.error(400, problem.description))
+        case let .failure(problem):
+            logger.info("refused", metadata: ["status": "400", "problem": "\(problem)", "query": "\(request.query)"])
+            return Answer(answer: HTTPAnswer.error(400, problem.description))
         }
         guard keys.allows(key) else {
+            logger.info("refused", metadata: ["status": "400", "problem": "key not allowed", "key": "\(key)"])
             return Answer(answer: HTTPAnswer.error(400, "key not allowed"))
         }
         let outcome: RetrievalOutcome<JSONFragment>
@@ -54,11 +57,12 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
         }
         switch outcome {
         case let .fresh(value):
+            logger.debug("fresh", metadata: ["key": "\(key)"])
             return Answer(
                 answer: HTTPAnswer.data(value, cached: false, headers: [("Cache-Status", "punctual; fwd=miss; stored")])
             )
         case let .cached(value, age, reason):
-            log(reason, served: "the cached value (age \(age))")
+            log(reason, key: key, status: 200, age: age)
             let answer = HTTPAnswer.data(
                 value,
                 cached: true,
@@ -69,8 +73,9 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
             )
             return Answer(answer: answer, isCached: true, reason: reason.name)
         case let .unavailable(reason):
-            log(reason, served: "an error: nothing fresh enough is cached")
-            return Answer(answer: Self.unavailable(because: reason))
+            let answer = Self.unavailable(because: reason)
+            log(reason, key: key, status: answer.status, age: nil)
+            return Answer(answer: answer)
         }
     }
 
@@ -105,14 +110,11 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
         }
     }
 
-    private func log(_ reason: FallbackReason, served: String) {
-        switch reason {
-        case .timeout:
-            logger.debug("retrieval missed its deadline; served \(served)")
-        case let .error(error):
-            logger.info("retrieval failed; served \(served)", metadata: ["error": "\(error)"])
-        case .backingOff, .overloaded:
-            logger.debug("no retrieval started (\(reason.name)); served \(served)")
-        }
+    /// One line per answer that is not fresh, at `info`: what an operator greps for.
+    private func log(_ reason: FallbackReason, key: String, status: Int, age: Duration?) {
+        var metadata: Logger.Metadata = ["key": "\(key)", "reason": "\(reason.name)", "status": "\(status)"]
+        if let age { metadata["age"] = "\(max(0, age.components.seconds))" }
+        if case let .error(error) = reason { metadata["error"] = "\(error)" }
+        logger.info(status == 200 ? "stale" : "unavailable", metadata: metadata)
     }
 }

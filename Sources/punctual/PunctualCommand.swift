@@ -2,13 +2,16 @@ import ArgumentParser
 import FastCGI
 import Logging
 import PunctualApp
-import Retrieval
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `punctual`: parse the options, build the application, run it.
+/// `punctual`: read the options, build the application, run it.
+///
+/// Every option can also come from the environment (`PUNCTUAL_TIMEOUT`, …) or a
+/// `--config` file: `PunctualSettings` resolves the three, flags first. Here every option
+/// is taken as text, so that a bad value is refused in one wording wherever it was given.
 @main
 struct PunctualCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,14 +21,30 @@ struct PunctualCommand: AsyncParsableCommand {
         discussion: """
             Listens on one of: --socket PATH (a Unix socket it creates), --listen HOST:PORT (TCP), \
             or, with neither, the listening socket inherited on fd 0 (spawn-fcgi, systemd StandardInput=socket).
+
+            Every option can also be set in the environment (PUNCTUAL_TIMEOUT=2, PUNCTUAL_ON_TIMEOUT=refresh, \
+            PUNCTUAL_ARGS for --arg) or in a --config file (lines such as `timeout = 2`). \
+            Precedence: command line, then environment, then file, then the defaults shown here.
             """
     )
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A file of `option = value` lines (also PUNCTUAL_CONFIG); the command line and the environment override it.",
+            valueName: "path"
+        )
+    )
+    var config: String?
 
     @Option(name: .long, help: ArgumentHelp("Create and listen on a Unix socket at this path.", valueName: "path"))
     var socket: String?
 
-    @Option(name: .long, help: ArgumentHelp("Permission bits of the Unix socket, in octal.", valueName: "octal"))
-    var socketMode: String = "660"
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Permission bits of the Unix socket, in octal. (default: 660)", valueName: "octal")
+    )
+    var socketMode: String?
 
     @Option(
         name: .long,
@@ -36,44 +55,47 @@ struct PunctualCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Seconds a request waits for a fresh value before the cached one is served.",
+            "Seconds a request waits for a fresh value before the cached one is served. (default: 5)",
             valueName: "seconds"
         )
     )
-    var timeout: Double = 5
+    var timeout: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "At the deadline: cancel the retrieval once nobody waits (cancel), or let it finish and refresh the cache (refresh).",
+            "At the deadline: cancel the retrieval once nobody waits (cancel), or let it finish and refresh the cache (refresh). (default: cancel)",
             valueName: "policy"
         )
     )
-    var onTimeout: String = TimeoutPolicy.cancel.rawValue
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Seconds after which a retrieval is cancelled, whatever the policy.", valueName: "seconds")
-    )
-    var maxRetrieval: Double = 60
+    var onTimeout: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Most retrievals running at once; beyond it, answers come from the cache at once.",
-            valueName: "count"
-        )
-    )
-    var maxRetrievals: Int = 64
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Seconds a key is answered from the cache after a failed retrieval before the next one starts.",
+            "Seconds after which a retrieval is cancelled, whatever the policy. (default: 60)",
             valueName: "seconds"
         )
     )
-    var retryAfter: Double = 1
+    var maxRetrieval: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Most retrievals running at once; beyond it, answers come from the cache at once. (default: 64)",
+            valueName: "count"
+        )
+    )
+    var maxRetrievals: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Seconds a key is answered from the cache after a failed retrieval before the next one starts. (default: 1)",
+            valueName: "seconds"
+        )
+    )
+    var retryAfter: String?
 
     @Option(
         name: .long,
@@ -82,19 +104,25 @@ struct PunctualCommand: AsyncParsableCommand {
             valueName: "seconds"
         )
     )
-    var maxStale: Double?
+    var maxStale: String?
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Keys the cache holds; the least recently used are evicted.", valueName: "count")
+        help: ArgumentHelp(
+            "Keys the cache holds; the least recently used are evicted. (default: 10000)",
+            valueName: "count"
+        )
     )
-    var cacheEntries: Int = 10_000
+    var cacheEntries: String?
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Where values come from: simulated, command or http.", valueName: "kind")
+        help: ArgumentHelp(
+            "Where values come from: simulated, command or http. (default: simulated)",
+            valueName: "kind"
+        )
     )
-    var source: String = "simulated"
+    var source: String?
 
     @Option(
         name: .long,
@@ -126,18 +154,21 @@ struct PunctualCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("The largest value a command or HTTP source may deliver, in bytes.", valueName: "bytes")
+        help: ArgumentHelp(
+            "The largest value a command or HTTP source may deliver, in bytes. (default: 1048576)",
+            valueName: "bytes"
+        )
     )
-    var maxValueBytes: Int = 1 << 20
+    var maxValueBytes: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Which ?key= values are accepted: any, none (only the default key), or a regular expression keys must match whole.",
+            "Which ?key= values are accepted: any, none (only the default key), or a regular expression keys must match whole. (default: any)",
             valueName: "rule"
         )
     )
-    var keys: String = "any"
+    var keys: String?
 
     @Option(
         name: .long,
@@ -148,115 +179,85 @@ struct PunctualCommand: AsyncParsableCommand {
     )
     var cacheFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds the simulated retrieval takes.", valueName: "seconds"))
-    var delay: Double = 10
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Seconds the simulated retrieval takes. (default: 10)", valueName: "seconds")
+    )
+    var delay: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Adds a uniformly random share of this many seconds to each simulated retrieval.",
+            "Adds a uniformly random share of this many seconds to each simulated retrieval. (default: 0)",
             valueName: "seconds"
         )
     )
-    var delayJitter: Double = 0
+    var delayJitter: String?
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level")
+        help: ArgumentHelp(
+            "The largest request body read and ignored; beyond it the answer is a JSON 413. (default: 1048576, nginx's client_max_body_size)",
+            valueName: "bytes"
+        )
     )
-    var logLevel: String = "info"
+    var maxBodyBytes: String?
 
-    func validate() throws {
-        guard socket == nil || listen == nil else {
-            throw ValidationError("Give --socket or --listen, not both.")
-        }
-        guard timeout.isFinite, timeout > 0 else {
-            throw ValidationError("--timeout must be a positive number of seconds.")
-        }
-        guard delay.isFinite, delay >= 0 else {
-            throw ValidationError("--delay must be zero or a positive number of seconds.")
-        }
-        guard delayJitter.isFinite, delayJitter >= 0 else {
-            throw ValidationError("--delay-jitter must be zero or a positive number of seconds.")
-        }
-        guard TimeoutPolicy(rawValue: onTimeout) != nil else {
-            throw ValidationError("--on-timeout must be cancel or refresh.")
-        }
-        guard maxRetrieval.isFinite, maxRetrieval > 0 else {
-            throw ValidationError("--max-retrieval must be a positive number of seconds.")
-        }
-        guard maxRetrievals > 0 else { throw ValidationError("--max-retrievals must be at least 1.") }
-        guard retryAfter.isFinite, retryAfter >= 0 else {
-            throw ValidationError("--retry-after must be zero or a positive number of seconds.")
-        }
-        guard maxStale.map({ $0.isFinite && $0 >= 0 }) ?? true else {
-            throw ValidationError("--max-stale must be zero or a positive number of seconds.")
-        }
-        guard cacheEntries > 0 else { throw ValidationError("--cache-entries must be at least 1.") }
-        guard UInt32(socketMode, radix: 8).map({ $0 <= 0o777 }) == true else {
-            throw ValidationError("--socket-mode must be octal permission bits such as 660.")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
-        }
-        switch source {
-        case "simulated":
-            break
-        case "command":
-            guard command != nil else { throw ValidationError("--source command needs --command PATH.") }
-        case "http":
-            guard url != nil else { throw ValidationError("--source http needs --url URL.") }
-        default:
-            throw ValidationError("--source must be simulated, command or http.")
-        }
-        if command != nil, source != "command" {
-            throw ValidationError("--command is used only with --source command.")
-        }
-        if !arguments.isEmpty, command == nil {
-            throw ValidationError("--arg is used only with --command.")
-        }
-        if url != nil, source != "http" {
-            throw ValidationError("--url is used only with --source http.")
-        }
-        guard maxValueBytes > 0 else { throw ValidationError("--max-value-bytes must be at least 1.") }
-        do {
-            _ = try KeyRule(parsing: keys)
-        } catch {
-            throw ValidationError("--keys: \(error)")
-        }
-        if let cacheFile, cacheFile.isEmpty {
-            throw ValidationError("--cache-file needs a path.")
-        }
-        if let listen, ListenAddress(hostAndPort: listen) == nil {
-            throw ValidationError("--listen takes HOST:PORT, such as 127.0.0.1:9000 or [::1]:9000.")
-        }
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The most bytes of CGI parameters (headers, cookies) accepted; beyond it the answer is a JSON 431. (default: 1048576)",
+            valueName: "bytes"
+        )
+    )
+    var maxParamsBytes: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log level: trace, debug, info, notice, warning, error or critical. (default: info)",
+            valueName: "level"
+        )
+    )
+    var logLevel: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Log lines as logfmt or json, to stderr. (default: logfmt)", valueName: "format")
+    )
+    var logFormat: String?
+
+    @Flag(
+        name: .long,
+        help: "Serve in this process alone, without a supervising parent (for systemd, which supervises itself)."
+    )
+    var noSupervise = false
+
+    /// The options given on the command line, by long name, as text.
+    private var commandLine: [String: [String]] {
+        let single: [(String, String?)] = [
+            ("socket", socket), ("socket-mode", socketMode), ("listen", listen), ("timeout", timeout),
+            ("on-timeout", onTimeout), ("max-retrieval", maxRetrieval), ("max-retrievals", maxRetrievals),
+            ("retry-after", retryAfter), ("max-stale", maxStale), ("cache-entries", cacheEntries),
+            ("source", source), ("command", command), ("url", url), ("max-value-bytes", maxValueBytes),
+            ("keys", keys), ("cache-file", cacheFile), ("delay", delay), ("delay-jitter", delayJitter),
+            ("max-body-bytes", maxBodyBytes), ("max-params-bytes", maxParamsBytes), ("log-level", logLevel),
+            ("log-format", logFormat),
+        ]
+        var given: [String: [String]] = [:]
+        for case let (name, text?) in single { given[name] = [text] }
+        if !arguments.isEmpty { given["arg"] = arguments }
+        if noSupervise { given["no-supervise"] = ["true"] }
+        return given
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let settings = try Self.resolve(commandLine: commandLine, config: config)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            StructuredLogHandler(label: label, format: settings.logFormat, level: settings.logLevel)
         }
         let logger = Logger(label: "punctual")
-        let policy = RetrievalPolicy(
-            timeout: .seconds(timeout),
-            onTimeout: TimeoutPolicy(rawValue: onTimeout) ?? .cancel,
-            maxRetrieval: .seconds(maxRetrieval),
-            maxConcurrentRetrievals: maxRetrievals,
-            retryAfter: .seconds(retryAfter),
-            maxStale: maxStale.map { .seconds($0) },
-            cacheEntries: cacheEntries
-        )
-        let configuration = AppConfiguration(
-            address: address,
-            policy: policy,
-            source: sourceConfiguration,
-            maxValueBytes: maxValueBytes,
-            keys: (try? KeyRule(parsing: keys)) ?? .any,
-            cacheFile: cacheFile
-        )
+        let configuration = settings.app
         let application: Application
         do {
             application = try await Application(configuration: configuration, logger: logger)
@@ -275,21 +276,38 @@ struct PunctualCommand: AsyncParsableCommand {
         try await application.run()
     }
 
-    private var sourceConfiguration: SourceConfiguration {
-        switch source {
-        case "command": .command(executable: command ?? "", arguments: arguments)
-        case "http": .http(urlTemplate: url ?? "")
-        default: .simulated(delay: .seconds(delay), jitter: .seconds(delayJitter))
+    /// The settings from the command line, the environment and the config file. A bad
+    /// command-line value is a usage error (exit 64, with the usage); one from the
+    /// environment or the file is a configuration error (exit 78, EX_CONFIG).
+    private static func resolve(commandLine: [String: [String]], config: String?) throws -> PunctualSettings {
+        let environment = currentEnvironment()
+        do throws(SettingError) {
+            var file: ConfigFile?
+            if let (path, origin) = SettingLayers.configPath(commandLine: config, environment: environment) {
+                file = try ConfigFile.load(path: path, origin: origin)
+            }
+            return try PunctualSettings(
+                resolving: SettingLayers(commandLine: commandLine, environment: environment, file: file)
+            )
+        } catch {
+            if error.origin == .commandLine { throw ValidationError(error.description) }
+            var message = "Error: \(error.description)\n"
+            _ = message.withUTF8 { write(2, $0.baseAddress, $0.count) }
+            throw ExitCode(78)
         }
     }
 
-    private var address: ListenAddress {
-        if let socket {
-            return .unixSocket(path: socket, mode: UInt32(socketMode, radix: 8) ?? 0o660)
+    /// The process's environment, as `environ` holds it.
+    private static func currentEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
         }
-        if let listen, let address = ListenAddress(hostAndPort: listen) {
-            return address
-        }
-        return .inherited(descriptor: 0)
+        return environment
     }
 }

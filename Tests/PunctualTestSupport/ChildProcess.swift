@@ -8,13 +8,23 @@ public final class ChildProcess: @unchecked Sendable {
     public let logPath: String
 
     /// Starts `executable`; with `standardInput`, that descriptor becomes its fd 0 (the
-    /// spawn-fcgi convention for a listening socket), else /dev/null does.
-    public init(_ executable: String, _ arguments: [String], logPath: String, standardInput: Int32? = nil) throws {
+    /// spawn-fcgi convention for a listening socket), else /dev/null does. `environment` is
+    /// added to this process's own.
+    public init(
+        _ executable: String,
+        _ arguments: [String],
+        logPath: String,
+        standardInput: Int32? = nil,
+        environment: [String: String] = [:]
+    ) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = log
         process.standardError = log
         process.standardInput =
