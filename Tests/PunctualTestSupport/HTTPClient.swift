@@ -22,6 +22,20 @@ public enum HTTPClient {
         timeout: Duration = .seconds(30)
     ) throws -> [HTTPReply] {
         let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        return try exchange(port: port, request: request, count: count, timeout: timeout)
+    }
+
+    /// Sends `request`, bytes as they are (it should ask for `Connection: close`), once.
+    public static func send(port: UInt16, request: [UInt8], timeout: Duration = .seconds(30)) throws -> HTTPReply {
+        try exchange(port: port, request: request, count: 1, timeout: timeout)[0]
+    }
+
+    private static func exchange(
+        port: UInt16,
+        request: [UInt8],
+        count: Int,
+        timeout: Duration
+    ) throws -> [HTTPReply] {
         let start = ContinuousClock.now
         var fds: [Int32] = []
         var received = [[UInt8]](repeating: [], count: count)
