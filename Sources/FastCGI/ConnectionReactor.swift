@@ -88,9 +88,11 @@ final class ConnectionReactor {
 
     /// Serves until a stop is requested and every request in flight is answered.
     func run() {
+        let timers = mailbox.timers
+        var nextTimer: ContinuousClock.Instant?
         while stopping == nil || handlingCount > 0 {
             var woken = false
-            epoll.wait(timeoutMilliseconds: mailbox.prepareToSleep() ? 1000 : 0) { event in
+            epoll.wait(timeoutMilliseconds: sleepTimeout(nextTimer: nextTimer)) { event in
                 switch event.token {
                 case Self.wakeToken: woken = true
                 case Self.listenerToken: acceptConnections()
@@ -98,6 +100,8 @@ final class ConnectionReactor {
                 }
             }
             mailbox.awake(drain: woken)
+            // Deadlines first: the waiters they resume run in the round below, here.
+            nextTimer = timers?.fireDue(now: clock.now)
             runPendingWork()
             sweepIfDue()
         }
@@ -106,6 +110,19 @@ final class ConnectionReactor {
         }
         listener.close()
         mailbox.close()
+        timers?.driverEnded()
+    }
+
+    /// How long `epoll_wait` may sleep: until the next timer or connection sweep, at most
+    /// a second, rounded up to the millisecond (never early); 0 when work is waiting.
+    private func sleepTimeout(nextTimer: ContinuousClock.Instant?) -> Int32 {
+        let now = clock.now
+        let latest = min(nextTimer ?? nextSweep, nextSweep, now + .seconds(1))
+        guard let until = mailbox.prepareToSleep(until: latest) else { return 0 }
+        guard until > now else { return 0 }
+        let (seconds, attoseconds) = (until - now).components
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(min(milliseconds, 1000))
     }
 
     /// Runs the tasks' jobs and writes the answers they produced, a few rounds at most

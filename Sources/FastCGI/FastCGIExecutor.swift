@@ -28,6 +28,19 @@ public final class FastCGIExecutor: TaskExecutor {
         mailbox.enqueue(UnownedJob(job))
     }
 
+    /// Lets the I/O thread fire `timers` from its own wait: it sleeps no longer than their
+    /// earliest deadline. Attach them before the server runs; one set per executor.
+    public func drive(_ timers: some ReactorTimers) {
+        mailbox.attach(timers)
+    }
+
+    /// A timer of the attached `ReactorTimers` is due at `deadline`, earlier than any they
+    /// returned: the I/O thread wakes by then. Costs no system call when called on the I/O
+    /// thread itself, or when it is not sleeping past `deadline`.
+    public func wake(by deadline: ContinuousClock.Instant) {
+        mailbox.wake(by: deadline)
+    }
+
     /// Marks the executor as a server's; false if another server has it already.
     func claim() -> Bool {
         !claimed.exchange(true, ordering: .relaxed)

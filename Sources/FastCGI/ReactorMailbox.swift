@@ -37,6 +37,12 @@ final class ReactorMailbox: Sendable {
         var batch = Batch()
         /// The I/O thread is in (or about to enter) `epoll_wait`.
         var sleeping = false
+        /// Until when it sleeps, at the latest (set with `sleeping`).
+        var sleepingUntil: ContinuousClock.Instant?
+        /// The earliest timer deadline reported by `wake(by:)` since the I/O thread last
+        /// looked at the timers.
+        var timerWake: ContinuousClock.Instant?
+        var timers: (any ReactorTimers)?
         /// An eventfd write is under way; no need for another.
         var wakePending = false
         /// The I/O thread has ended: jobs go to the global executor instead.
@@ -91,12 +97,39 @@ final class ReactorMailbox: Sendable {
         wake()  // rare: always
     }
 
-    /// Called by the I/O thread before `epoll_wait`: true if it may sleep (nothing waits).
-    func prepareToSleep() -> Bool {
-        state.withLock { state in
-            guard !state.batch.hasWork else { return false }
-            state.sleeping = true
+    func attach(_ timers: some ReactorTimers) {
+        state.withLock { $0.timers = timers }
+    }
+
+    /// The timers the I/O thread fires, if any.
+    var timers: (any ReactorTimers)? {
+        state.withLock { $0.timers }
+    }
+
+    /// A timer is due at `deadline`: wakes the I/O thread if it sleeps past it.
+    func wake(by deadline: ContinuousClock.Instant) {
+        let mustWake = state.withLock { state in
+            state.timerWake = min(state.timerWake ?? deadline, deadline)
+            guard state.sleeping, let until = state.sleepingUntil, deadline < until, !state.wakePending else {
+                return false
+            }
+            state.wakePending = true
             return true
+        }
+        if mustWake { wake() }
+    }
+
+    /// Called by the I/O thread before `epoll_wait`, with the latest it means to sleep
+    /// until: the instant to sleep until (earlier if a timer reported since is due
+    /// sooner), or nil if it must not sleep (work waits).
+    func prepareToSleep(until latest: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        state.withLock { state in
+            guard !state.batch.hasWork else { return nil }
+            let until = min(state.timerWake ?? latest, latest)
+            state.timerWake = nil
+            state.sleeping = true
+            state.sleepingUntil = until
+            return until
         }
     }
 
@@ -104,6 +137,7 @@ final class ReactorMailbox: Sendable {
     func awake(drain: Bool) {
         state.withLock { state in
             state.sleeping = false
+            state.sleepingUntil = nil
             state.wakePending = false
         }
         if drain {

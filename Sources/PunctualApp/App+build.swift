@@ -28,7 +28,10 @@ public struct Application: Sendable {
     /// address, command, URL or cache file fails here, before anything runs.
     public init(configuration: AppConfiguration, logger: Logger) async throws {
         let clock = ContinuousClock()
-        let timers = Timers(clock: clock)
+        // Retrievals run on the server's I/O thread, like the requests that wait for them,
+        // and their deadlines fire from its wait.
+        let executor = try FastCGIExecutor()
+        let timers = TimersOnTheIOThread.make(clock: clock, executor: executor)
         var services: [any Service] = []
         let store = try await Self.openStore(configuration, logger: logger)
         if let store { services.append(store) }
@@ -40,8 +43,6 @@ public struct Application: Sendable {
             source: try Self.makeSource(configuration, timers: timers, logger: logger, services: &services),
             metrics: observer.metrics
         )
-        // Retrievals run on the server's I/O thread, like the requests that wait for them.
-        let executor = try FastCGIExecutor()
         let engine = RetrievalEngine(
             policy: configuration.policy,
             clock: clock,

@@ -20,31 +20,49 @@ public final class Timers<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     let clock: C
-    let state = Mutex(TimersState<C.Instant>())
+    let state: Mutex<TimersState<C.Instant>>
+    /// The event loop that fires the timers, if not the sweeper task.
+    let driver: (any TimerDriver<C.Instant>)?
 
-    /// Creates timers that measure deadlines on `clock`.
+    /// Creates timers that measure deadlines on `clock`, fired by a sweeper task.
     public init(clock: C) {
         self.clock = clock
+        self.driver = nil
+        state = Mutex(TimersState())
     }
 
-    /// Runs `action` once at `deadline` (from the sweeper task) unless cancelled first.
+    /// Creates timers that `driver` fires from its own wait (an I/O thread's
+    /// `epoll_wait`), calling `fireDue(now:)`; see `TimerDriver`.
+    public init(clock: C, driver: some TimerDriver<C.Instant>) {
+        self.clock = clock
+        self.driver = driver
+        state = Mutex(TimersState(driven: true))
+    }
+
+    /// Runs `action` once at `deadline` (from the sweeper task, or the driver) unless
+    /// cancelled first.
     ///
     /// Keep `action` short and non-blocking (resume a continuation, say): the sweeper runs
     /// the actions that are due one after another.
     public func schedule(at deadline: C.Instant, _ action: @escaping @Sendable () -> Void) -> Handle {
-        let (sequence, replaced) = state.withLock { state in
-            let (sequence, needsSweeper) = state.schedule(at: deadline, action)
-            guard needsSweeper else {
-                return (sequence, Task<Void, Never>?.none)
+        let (sequence, replaced, wakeDriver) = state.withLock { state in
+            let (sequence, wake) = state.schedule(at: deadline, action)
+            switch wake {
+            case .none:
+                return (sequence, Task<Void, Never>?.none, false)
+            case .driver:
+                return (sequence, nil, true)
+            case .sweeper:
+                let replaced = state.startSweeper { generation in
+                    Task.detached { await self.sweep(generation: generation) }
+                }
+                return (sequence, replaced, false)
             }
-            let replaced = state.startSweeper { generation in
-                Task.detached { await self.sweep(generation: generation) }
-            }
-            return (sequence, replaced)
         }
-        // Waking a sweeper that sleeps past the new deadline: rare, deadlines mostly
-        // arrive in increasing order.
+        // Waking a sweeper (or driver) that sleeps past the new deadline: rare, deadlines
+        // mostly arrive in increasing order.
         replaced?.cancel()
+        if wakeDriver { driver?.wake(by: deadline) }
         return Handle(sequence: sequence)
     }
 

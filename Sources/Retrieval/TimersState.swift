@@ -24,6 +24,21 @@ struct TimersState<Instant: InstantProtocol> {
         case exit
     }
 
+    /// Who must be woken for a newly scheduled timer.
+    enum Wake {
+        /// Nobody: whoever fires the timers already wakes by then.
+        case none
+        /// The sweeper task: start one (a new generation).
+        case sweeper
+        /// The driver: tell it of the earlier deadline.
+        case driver
+    }
+
+    /// Whether a driver fires the timers (until `endDriver`), and the earliest deadline it
+    /// has been told of, or returned by `takeDue`.
+    private var driven: Bool
+    private var driverWakesBy: Instant?
+
     private var queue = TimerQueue<Instant>()
     private var actions: [UInt64: Action] = [:]
     private var nextSequence: UInt64 = 0
@@ -36,24 +51,63 @@ struct TimersState<Instant: InstantProtocol> {
     /// Entries in the heap, live or cancelled.
     var queueCount: Int { queue.count }
 
-    /// Adds a timer; says whether a sweeper must be started, because none runs or the
-    /// running one sleeps past `deadline`.
+    init(driven: Bool = false) {
+        self.driven = driven
+    }
+
+    /// Adds a timer; says who must be woken: a sweeper must be started when none runs or
+    /// the running one sleeps past `deadline`; a driver must be told when `deadline` is
+    /// earlier than any it knows of.
     mutating func schedule(
         at deadline: Instant,
         _ action: @escaping Action
-    ) -> (sequence: UInt64, needsSweeper: Bool) {
+    ) -> (sequence: UInt64, wake: Wake) {
         let sequence = nextSequence
         nextSequence += 1
         queue.insert(.init(deadline: deadline, sequence: sequence))
         actions[sequence] = action
+        if driven {
+            guard driverWakesBy.map({ deadline < $0 }) ?? true else { return (sequence, .none) }
+            driverWakesBy = deadline
+            return (sequence, .driver)
+        }
         switch sweeper {
         case .idle:
-            return (sequence, true)
+            return (sequence, .sweeper)
         case .running(_, _, let sleepingUntil?) where deadline < sleepingUntil:
-            return (sequence, true)
+            return (sequence, .sweeper)
         case .running:
-            return (sequence, false)
+            return (sequence, .none)
         }
+    }
+
+    /// The driver's round at `now`: removes the actions due, and returns them with the
+    /// earliest live deadline left, which the driver will wake by.
+    mutating func takeDue(now: Instant) -> (due: [Action], next: Instant?) {
+        var due: [Action] = []
+        while let first = queue.first, first.deadline <= now {
+            queue.removeFirst()
+            if let action = actions.removeValue(forKey: first.sequence) {
+                due.append(action)
+            }
+        }
+        while let first = queue.first, actions[first.sequence] == nil {
+            queue.removeFirst()
+        }
+        driverWakesBy = queue.first?.deadline
+        return (due, driverWakesBy)
+    }
+
+    /// Hands the timers from the driver to a sweeper, started now if any is pending;
+    /// returns the sweeper it replaces, if any, for the caller to cancel.
+    mutating func endDriver(
+        _ makeSweeper: (_ generation: UInt64) -> Task<Void, Never>
+    ) -> Task<Void, Never>? {
+        guard driven else { return nil }
+        driven = false
+        driverWakesBy = nil
+        guard !actions.isEmpty else { return nil }
+        return startSweeper(makeSweeper)
     }
 
     /// Makes the task `makeSweeper` returns the sweeper, as a new generation; returns the
