@@ -18,5 +18,7 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int memfd_create(const char *name, unsigned int flags);
 #define PUNCTUAL_MFD_CLOEXEC 0x0001U
+// sched_getaffinity with a mask of up to 1024 CPUs, as bytes (cpu_set_t's layout).
+extern int sched_getaffinity(int pid, size_t cpusetsize, void *mask);
 
 #endif

@@ -24,9 +24,11 @@ extension ConnectionReactor {
 
     func beginStopping(_ kind: ReactorMailbox.StopKind) {
         if stopping == nil {
-            logger.info("stopping: no new connections; answering \(handlingCount) request(s) in flight")
-            epoll.remove(listener.fd)
-            listener.close()
+            logger.debug("stopping: no new connections; answering \(handlingCount) request(s) in flight")
+            if isAcceptor {
+                epoll.remove(listener.fd)
+                listener.close()
+            }
             isListening = false
         }
         stopping = kind

@@ -23,7 +23,11 @@ final class ConnectionReactor {
     static let discardLimit = 4 << 20
 
     let configuration: FastCGIServer.Configuration
-    let listener: ListeningSocket
+    let shared: SharedListener
+    var listener: ListeningSocket { shared.socket }
+    /// This thread's place among the server's; the first accepts for all (`SharedListener`).
+    let index: Int
+    var isAcceptor: Bool { index == 0 }
     let mailbox: ReactorMailbox
     let executor: FastCGIExecutor
     let epoll: Epoll
@@ -50,7 +54,8 @@ final class ConnectionReactor {
 
     init(
         configuration: FastCGIServer.Configuration,
-        listener: ListeningSocket,
+        listener: SharedListener,
+        index: Int,
         epoll: Epoll,
         executor: FastCGIExecutor,
         maxConnections: Int,
@@ -59,7 +64,8 @@ final class ConnectionReactor {
         handler: @escaping FastCGIServer.Handler
     ) throws(SystemError) {
         self.configuration = configuration
-        self.listener = listener
+        self.shared = listener
+        self.index = index
         self.epoll = epoll
         self.mailbox = executor.mailbox
         self.executor = executor
@@ -79,7 +85,9 @@ final class ConnectionReactor {
         )
         nextSweep = clock.now
         try self.epoll.add(mailbox.wakeFD, token: Self.wakeToken, flags: EPOLLIN.rawValue)
-        try self.epoll.add(listener.fd, token: Self.listenerToken, flags: EPOLLIN.rawValue)
+        if index == 0 {
+            try self.epoll.add(listener.socket.fd, token: Self.listenerToken, flags: EPOLLIN.rawValue)
+        }
     }
 
     deinit {
@@ -108,7 +116,7 @@ final class ConnectionReactor {
         for connection in Array(connections.values) {
             close(connection, reason: "server stopped")
         }
-        listener.close()
+        if isAcceptor { listener.close() }
         mailbox.close()
         timers?.driverEnded()
     }
@@ -134,6 +142,9 @@ final class ConnectionReactor {
             for job in batch.jobs {
                 job.runSynchronously(on: unownedExecutor)
             }
+            for descriptor in batch.connections {
+                adopt(descriptor)
+            }
             deliver(batch.completions)
             if let stop = batch.stop, stopping.map({ $0 < stop }) ?? true {
                 beginStopping(stop)
@@ -146,7 +157,7 @@ final class ConnectionReactor {
 
     private func acceptConnections() {
         while isListening, stopping == nil {
-            guard connections.count < maxConnections else {
+            guard statistics.connections < maxConnections else {
                 pauseListening(reason: "\(maxConnections) connections open")
                 return
             }
@@ -159,6 +170,22 @@ final class ConnectionReactor {
                     return
                 }
             }
+            let thread = shared.nextThread()
+            if thread == index {
+                adopt(descriptor)
+            } else {
+                shared.mailboxes[thread].hand(descriptor)
+            }
+        }
+    }
+
+    /// Serves a new connection from here on (one this thread accepted, or was handed).
+    private func adopt(_ descriptor: Int32) {
+        guard stopping == nil else {
+            Glibc.close(descriptor)
+            return
+        }
+        do {
             // Answers are small: send them at once (fails harmlessly on Unix sockets).
             var one: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -174,7 +201,7 @@ final class ConnectionReactor {
                 try epoll.add(descriptor, token: connection.token, flags: Epoll.connectionFlags)
             } catch {
                 logger.warning("cannot watch a new connection", metadata: ["error": "\(error)"])
-                continue  // `connection` closes its descriptor as it goes
+                return  // `connection` closes its descriptor as it goes
             }
             connections[connection.token] = connection
             statistics.connectionOpened()
@@ -191,7 +218,7 @@ final class ConnectionReactor {
     }
 
     func resumeListeningIfPossible() {
-        guard !isListening, stopping == nil, connections.count < maxConnections else { return }
+        guard isAcceptor, !isListening, stopping == nil, statistics.connections < maxConnections else { return }
         isListening = true
         epoll.modify(listener.fd, token: Self.listenerToken, flags: EPOLLIN.rawValue)
     }

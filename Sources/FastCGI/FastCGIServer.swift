@@ -64,7 +64,9 @@ public final class FastCGIServer: Service, Sendable {
     private let logger: Logger
     private let handler: Handler
     private let state = Mutex(RunState.idle)
-    private let executor: FastCGIExecutor
+    /// One per I/O thread; the first is `taskExecutor`.
+    private let executors: [FastCGIExecutor]
+    private var executor: FastCGIExecutor { executors[0] }
 
     /// Live counts of connections and requests.
     public let statistics: ServerStatistics
@@ -108,19 +110,44 @@ public final class FastCGIServer: Service, Sendable {
     /// (`EBUSY`) if `executor` already belongs to another server: an executor's jobs run on
     /// one I/O thread. Pass `statistics` when the handler reports them (a status page), since
     /// the handler exists before the server.
-    public init(
+    public convenience init(
         configuration: Configuration,
         logger: Logger,
         executor: FastCGIExecutor,
         statistics: ServerStatistics = ServerStatistics(),
         handler: @escaping Handler
     ) throws(SystemError) {
-        guard executor.claim() else { throw SystemError("executor already serves another FastCGIServer", code: EBUSY) }
+        try self.init(
+            configuration: configuration,
+            logger: logger,
+            executors: [executor],
+            statistics: statistics,
+            handler: handler
+        )
+    }
+
+    /// A server with one I/O thread per executor (`--io-threads`): each has its own epoll,
+    /// its own connections, and runs its executor's jobs; they share the listening socket,
+    /// and a connection is served wholly by the thread that accepted it.
+    ///
+    /// Build what the handler needs around the executors first: work a request starts
+    /// should run on `FastCGIExecutor.current`, its own thread's.
+    public init(
+        configuration: Configuration,
+        logger: Logger,
+        executors: [FastCGIExecutor],
+        statistics: ServerStatistics = ServerStatistics(),
+        handler: @escaping Handler
+    ) throws(SystemError) {
+        guard !executors.isEmpty else { throw SystemError("a FastCGIServer needs an executor", code: EINVAL) }
+        for executor in executors where !executor.claim() {
+            throw SystemError("executor already serves another FastCGIServer", code: EBUSY)
+        }
         LibFCGI.initialize()
         Self.raiseDescriptorLimit()
         self.configuration = configuration
         self.listener = try ListeningSocket.open(configuration.address)
-        self.executor = executor
+        self.executors = executors
         self.statistics = statistics
         self.logger = logger
         self.handler = handler
@@ -149,28 +176,52 @@ public final class FastCGIServer: Service, Sendable {
             return false
         }
         guard !alreadyRan else { return }
-        let reactor = try ConnectionReactor(
-            configuration: configuration,
-            listener: listener,
-            epoll: try Epoll(),
-            executor: executor,
-            maxConnections: Self.connectionLimit(),
-            statistics: statistics,
-            logger: logger,
-            handler: handler
-        )
-        let finished = ReactorFinished()
-        try IOThread.spawn(name: "fcgi-io") { [reactor = UncheckedReactor(reactor)] in
-            reactor.value.run()
-            finished.signal()
+        let shared = SharedListener(listener, mailboxes: executors.map(\.mailbox))
+        var reactors: [ConnectionReactor] = []
+        for (index, executor) in executors.enumerated() {
+            reactors.append(
+                try ConnectionReactor(
+                    configuration: configuration,
+                    listener: shared,
+                    index: index,
+                    epoll: try Epoll(),
+                    executor: executor,
+                    maxConnections: Self.connectionLimit(),
+                    statistics: statistics,
+                    logger: logger,
+                    handler: handler
+                )
+            )
+        }
+        var finished: [ReactorFinished] = []
+        for (index, reactor) in reactors.enumerated() {
+            let done = ReactorFinished()
+            finished.append(done)
+            let executor = executors[index]
+            do {
+                try IOThread.spawn(name: index == 0 ? "fcgi-io" : "fcgi-io-\(index)") {
+                    [reactor = UncheckedReactor(reactor)] in
+                    executor.becomeCurrent()
+                    reactor.value.run()
+                    done.signal()
+                }
+            } catch {
+                // The threads already running stop; the error is this server's.
+                stop(.immediate)
+                for done in finished.dropLast() { await done.wait() }
+                throw error
+            }
         }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
-                await finished.wait()
+                for done in finished { await done.wait() }
             } onCancel: {
                 self.stop(.immediate)
             }
         } onGracefulShutdown: {
+            self.logger.info(
+                "stopping: no new connections; answering the \(self.statistics.requestsInFlight) request(s) in flight"
+            )
             self.stop(.graceful)
         }
         state.withLock { $0 = .finished }
@@ -182,7 +233,7 @@ public final class FastCGIServer: Service, Sendable {
     }
 
     private func stop(_ kind: ReactorMailbox.StopKind) {
-        executor.mailbox.requestStop(kind)
+        for executor in executors { executor.mailbox.requestStop(kind) }
     }
 
     /// Each kept-alive connection from nginx is a descriptor: allow as many as the hard

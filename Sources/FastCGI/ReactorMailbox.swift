@@ -29,8 +29,10 @@ final class ReactorMailbox: Sendable {
         var jobs: [UnownedJob] = []
         var completions: [Completion] = []
         var stop: StopKind?
+        /// Connections the acceptor thread handed to this one.
+        var connections: [Int32] = []
 
-        var hasWork: Bool { !jobs.isEmpty || !completions.isEmpty }
+        var hasWork: Bool { !jobs.isEmpty || !completions.isEmpty || !connections.isEmpty }
     }
 
     private struct State {
@@ -88,6 +90,21 @@ final class ReactorMailbox: Sendable {
             return state.needsWake()
         }
         if mustWake { wake() }
+    }
+
+    /// A connection the acceptor thread accepted, for this thread to serve; closed at once
+    /// if this thread has ended.
+    func hand(_ descriptor: Int32) {
+        let (mustWake, closed) = state.withLock { state in
+            guard !state.closed else { return (false, true) }
+            state.batch.connections.append(descriptor)
+            return (state.needsWake(), false)
+        }
+        if closed {
+            Glibc.close(descriptor)
+        } else if mustWake {
+            wake()
+        }
     }
 
     func requestStop(_ kind: StopKind) {
@@ -152,9 +169,11 @@ final class ReactorMailbox: Sendable {
     func take(into batch: inout Batch) {
         batch.jobs.removeAll(keepingCapacity: true)
         batch.completions.removeAll(keepingCapacity: true)
+        batch.connections.removeAll(keepingCapacity: true)
         state.withLock { state in
             swap(&state.batch.jobs, &batch.jobs)
             swap(&state.batch.completions, &batch.completions)
+            swap(&state.batch.connections, &batch.connections)
             batch.stop = state.batch.stop
         }
     }
@@ -162,10 +181,16 @@ final class ReactorMailbox: Sendable {
     /// Once the I/O thread has ended, jobs still queued, and any enqueued later, run on
     /// the global executor, so that no task is stranded.
     func close() {
-        let jobs = state.withLock { state in
+        let (jobs, connections) = state.withLock { state in
             state.closed = true
-            defer { state.batch.jobs = [] }
-            return state.batch.jobs
+            defer {
+                state.batch.jobs = []
+                state.batch.connections = []
+            }
+            return (state.batch.jobs, state.batch.connections)
+        }
+        for descriptor in connections {
+            Glibc.close(descriptor)
         }
         for job in jobs {
             globalConcurrentExecutor.enqueue(ExecutorJob(job))

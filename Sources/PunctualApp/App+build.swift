@@ -30,8 +30,13 @@ public struct Application: Sendable {
         let clock = ContinuousClock()
         // Retrievals run on the server's I/O thread, like the requests that wait for them,
         // and their deadlines fire from its wait.
-        let executor = try FastCGIExecutor()
-        let timers = TimersOnTheIOThread.make(clock: clock, executor: executor)
+        var executors: [FastCGIExecutor] = []
+        for _ in 0..<max(1, configuration.ioThreads) { executors.append(try FastCGIExecutor()) }
+        let placements = executors.map { executor in
+            CallerPlacement(timers: TimersOnTheIOThread.make(clock: clock, executor: executor), taskExecutor: executor)
+        }
+        let executor = executors[0]
+        let timers = placements[0].timers
         var services: [any Service] = []
         let store = try await Self.openStore(configuration, logger: logger)
         if let store { services.append(store) }
@@ -48,6 +53,7 @@ public struct Application: Sendable {
             clock: clock,
             timers: timers,
             taskExecutor: executor,
+            callerPlacement: Self.placementOfTheCallersThread(placements),
             // The recipe's value is never evicted, whatever keys clients ask for.
             pinnedKeys: [RetrievalKey.defaultKey],
             store: store,
@@ -83,7 +89,7 @@ public struct Application: Sendable {
         server = try FastCGIServer(
             configuration: serverConfiguration,
             logger: logger,
-            executor: executor,
+            executors: executors,
             statistics: serverStatistics
         ) { request in await router.respond(to: request) }
         services.append(server)
@@ -96,6 +102,20 @@ public struct Application: Sendable {
             )
         }
         Self.logStart(configuration, restored: restored.count, logger: logger)
+    }
+
+    /// With several I/O threads, a request's deadline and the retrieval it starts stay on
+    /// the request's own thread; with one, the engine's defaults are that thread's already.
+    private static func placementOfTheCallersThread(
+        _ placements: [CallerPlacement<ContinuousClock>]
+    ) -> @Sendable () -> CallerPlacement<ContinuousClock>? {
+        guard placements.count > 1 else { return { nil } }
+        let byExecutor = Dictionary(
+            uniqueKeysWithValues: placements.map { (ObjectIdentifier($0.taskExecutor as AnyObject), $0) }
+        )
+        return {
+            FastCGIExecutor.current.flatMap { byExecutor[ObjectIdentifier($0)] }
+        }
     }
 
     private static func openStore(_ configuration: AppConfiguration, logger: Logger) async throws -> SQLiteStore? {
@@ -173,6 +193,7 @@ public struct Application: Sendable {
                 "max-stale": "\(policy.maxStale.map { "\($0)" } ?? "unlimited")",
                 "cache-entries": "\(policy.cacheEntries)", "keys": "\(configuration.keys)",
                 "cache-file": "\(configuration.cacheFile ?? "none")", "restored": "\(restored)",
+                "io-threads": "\(configuration.ioThreads)",
             ]
         )
     }

@@ -19,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// The most bytes of CGI parameters accepted; beyond it the answer is a JSON 431.
     public var maxParamsBytes: Int
+    /// I/O threads, each with its own epoll, connections, executor and timers.
+    public var ioThreads: Int
 
     public init(
         address: ListenAddress,
@@ -28,7 +30,8 @@ public struct AppConfiguration: Sendable {
         keys: KeyRule = .any,
         cacheFile: String? = nil,
         maxBodyBytes: Int = 1 << 20,
-        maxParamsBytes: Int = 1 << 20
+        maxParamsBytes: Int = 1 << 20,
+        ioThreads: Int = 1
     ) {
         self.address = address
         self.policy = policy
@@ -38,5 +41,6 @@ public struct AppConfiguration: Sendable {
         self.cacheFile = cacheFile
         self.maxBodyBytes = maxBodyBytes
         self.maxParamsBytes = maxParamsBytes
+        self.ioThreads = ioThreads
     }
 }

@@ -64,7 +64,8 @@ extension RetrievalEngine {
             self.end(key, flight: id, failure: RetrievalBudgetExceeded(budget: self.policy.maxRetrieval))
         }
         let source = source
-        let task = Task(executorPreference: taskExecutor) {
+        // Called in the caller's task: the retrieval runs on the caller's thread.
+        let task = Task(executorPreference: callerPlacement()?.taskExecutor ?? taskExecutor) {
             let result: Result<Value, any Error>
             do {
                 result = .success(try await source.retrieve(key))

@@ -40,6 +40,8 @@ where C.Duration == Duration {
     let store: (any RetrievalStore<Key, Value>)?
     let wallClock: @Sendable () -> WallTime
     let taskExecutor: (any TaskExecutor)?
+    /// The calling thread's own timers and executor, if it has them (see `CallerPlacement`).
+    let callerPlacement: @Sendable () -> CallerPlacement<C>?
     let state: Mutex<State>
 
     /// - Parameters:
@@ -52,12 +54,17 @@ where C.Duration == Duration {
     ///   - store: Where every value retrieved is saved, so that it outlives the process.
     ///   - wallClock: The time `store` is given as each value's retrieval time, and that
     ///     `restore(_:)` measures ages against.
+    ///   - callerPlacement: The calling thread's timers and executor, when a server has
+    ///     several I/O threads; they take the place of `timers` and `taskExecutor` for that
+    ///     caller's deadline and the retrieval it starts. Nil (the default): `timers` and
+    ///     `taskExecutor` for everyone.
     ///   - source: The slow retrieval; it should stop when its task is cancelled.
     public init(
         policy: RetrievalPolicy,
         clock: C,
         timers: Timers<C>,
         taskExecutor: (any TaskExecutor)? = nil,
+        callerPlacement: @escaping @Sendable () -> CallerPlacement<C>? = { nil },
         pinnedKeys: Set<Key> = [],
         store: (any RetrievalStore<Key, Value>)? = nil,
         wallClock: @escaping @Sendable () -> WallTime = WallTime.now,
@@ -67,6 +74,7 @@ where C.Duration == Duration {
         self.clock = clock
         self.timers = timers
         self.taskExecutor = taskExecutor
+        self.callerPlacement = callerPlacement
         self.pinnedKeys = pinnedKeys
         self.source = source
         self.store = store
@@ -114,6 +122,8 @@ where C.Duration == Duration {
         case let .waiting(waiterID, flightID): ticket = (waiterID, flightID)
         }
 
+        // The caller's own thread keeps its deadline, when it has timers of its own.
+        let timers = callerPlacement()?.timers ?? self.timers
         let deadline = timers.schedule(at: now.advanced(by: policy.timeout)) { waiter.resolve(.timedOut) }
         let result = await withTaskCancellationHandler {
             await waiter.wait()

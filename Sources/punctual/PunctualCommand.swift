@@ -215,6 +215,15 @@ struct PunctualCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "I/O threads, each with its own connections, retrievals and deadlines. (default: the cores this process may run on)",
+            valueName: "count"
+        )
+    )
+    var ioThreads: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "Log level: trace, debug, info, notice, warning, error or critical. (default: info)",
             valueName: "level"
         )
@@ -242,7 +251,7 @@ struct PunctualCommand: AsyncParsableCommand {
             ("source", source), ("command", command), ("url", url), ("max-value-bytes", maxValueBytes),
             ("keys", keys), ("cache-file", cacheFile), ("delay", delay), ("delay-jitter", delayJitter),
             ("max-body-bytes", maxBodyBytes), ("max-params-bytes", maxParamsBytes), ("log-level", logLevel),
-            ("log-format", logFormat),
+            ("log-format", logFormat), ("io-threads", ioThreads),
         ]
         var given: [String: [String]] = [:]
         for case let (name, text?) in single { given[name] = [text] }

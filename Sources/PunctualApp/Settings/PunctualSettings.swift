@@ -36,7 +36,8 @@ public struct PunctualSettings: Sendable {
             keys: try Self.keys(read),
             cacheFile: try Self.cacheFile(read),
             maxBodyBytes: try read.count("max-body-bytes", default: 1 << 20, minimum: 0, maximum: 1 << 30),
-            maxParamsBytes: try read.count("max-params-bytes", default: 1 << 20, minimum: 1024, maximum: 1 << 30)
+            maxParamsBytes: try read.count("max-params-bytes", default: 1 << 20, minimum: 1024, maximum: 1 << 30),
+            ioThreads: try read.count("io-threads", default: AvailableCores.count, maximum: 256)
         )
         let level = try read.choice(
             "log-level",

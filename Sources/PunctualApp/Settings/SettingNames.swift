@@ -8,7 +8,7 @@ public enum SettingNames {
     public static let single: [String] = [
         "socket", "socket-mode", "listen", "timeout", "on-timeout", "max-retrieval", "max-retrievals",
         "retry-after", "max-stale", "cache-entries", "source", "command", "url", "max-value-bytes",
-        "keys", "cache-file", "delay", "delay-jitter", "max-body-bytes", "max-params-bytes",
+        "keys", "cache-file", "delay", "delay-jitter", "max-body-bytes", "max-params-bytes", "io-threads",
         "log-level", "log-format",
     ]
     /// Options that may be given several times: the highest layer that gives any wins whole.

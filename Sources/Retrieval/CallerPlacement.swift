@@ -1,0 +1,14 @@
+/// Where a caller of `RetrievalEngine.retrieve(_:)` runs, when a server has several I/O
+/// threads: that thread's timers keep the caller's deadline, and a retrieval the caller
+/// starts runs on that thread's executor, so that neither wakes another thread.
+///
+/// Callers on other threads still share one retrieval per key: the engine's state is one.
+public struct CallerPlacement<C: Clock>: Sendable where C.Duration == Duration {
+    public let timers: Timers<C>
+    public let taskExecutor: any TaskExecutor
+
+    public init(timers: Timers<C>, taskExecutor: any TaskExecutor) {
+        self.timers = timers
+        self.taskExecutor = taskExecutor
+    }
+}
