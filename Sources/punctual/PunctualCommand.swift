@@ -2,6 +2,7 @@ import ArgumentParser
 import FastCGI
 import Logging
 import PunctualApp
+import PunctualSupervisor
 import Retrieval
 
 #if canImport(Glibc)
@@ -166,6 +167,19 @@ struct PunctualCommand: AsyncParsableCommand {
     )
     var logLevel: String = "info"
 
+    // Supervision (issue 8): see PunctualCommand+Supervision.swift.
+    @Flag(
+        name: .long,
+        help: "Serve alone in the foreground, without the supervising parent (for systemd, which supervises itself)."
+    )
+    var noSupervise = false
+
+    @Option(name: .customLong("worker-of"), help: .hidden)
+    var workerOf: Int32?
+
+    @Flag(name: .customLong("enable-test-crash"), help: .hidden)
+    var enableTestCrash = false
+
     func validate() throws {
         guard socket == nil || listen == nil else {
             throw ValidationError("Give --socket or --listen, not both.")
@@ -234,12 +248,16 @@ struct PunctualCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        let role = ProcessRole(workerOf: workerOf, supervise: !noSupervise)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
+            handler.metadata = role.logMetadata
             return handler
         }
         let logger = Logger(label: "punctual")
+        guard role != .supervisor else { return try await supervise(logger: logger) }
+        let address = try listenAddress(for: role, logger: logger)
         let policy = RetrievalPolicy(
             timeout: .seconds(timeout),
             onTimeout: TimeoutPolicy(rawValue: onTimeout) ?? .cancel,
@@ -264,10 +282,8 @@ struct PunctualCommand: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(78)  // EX_CONFIG
         } catch {
-            if case .inherited = configuration.address {
-                throw ValidationError(
-                    "No socket to serve: give --socket PATH, or --listen HOST:PORT, or start me with a listening socket on fd 0 (spawn-fcgi, systemd StandardInput=socket)."
-                )
+            if case .inherited = configuration.address, role == .alone {
+                throw ValidationError(Self.noSocketMessage)
             }
             logger.critical("cannot start: \(error)")
             throw ExitCode(71)  // EX_OSERR
@@ -283,7 +299,7 @@ struct PunctualCommand: AsyncParsableCommand {
         }
     }
 
-    private var address: ListenAddress {
+    var address: ListenAddress {
         if let socket {
             return .unixSocket(path: socket, mode: UInt32(socketMode, radix: 8) ?? 0o660)
         }
