@@ -31,7 +31,11 @@ import Testing
     }
 
     func request(_ socketPath: String, path: String = "/retrieve-data") async throws -> FastCGIReply {
-        try await offPool { try FastCGIClient(unixSocket: socketPath, timeout: .seconds(60)).request(params: FastCGIClient.nginxParams(path: path)) }
+        try await offPool {
+            try FastCGIClient(unixSocket: socketPath, timeout: .seconds(60)).request(
+                params: FastCGIClient.nginxParams(path: path)
+            )
+        }
     }
 
     @Test func aSecondSignalStopsAtOnceWithoutDraining() async throws {

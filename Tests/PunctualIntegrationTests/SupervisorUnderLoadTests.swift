@@ -54,8 +54,10 @@ import Testing
 
                 let recoveries = kills.enumerated().map { index, killedAt in
                     let end = index + 1 < kills.count ? kills[index + 1] : .now
-                    let firstServed = records.filter { $0.status == 200 && $0.startedAt >= killedAt && $0.startedAt < end }
-                        .map(\.endedAt).min()
+                    let firstServed = records.filter {
+                        $0.status == 200 && $0.startedAt >= killedAt && $0.startedAt < end
+                    }
+                    .map(\.endedAt).min()
                     return firstServed.map { $0 - killedAt } ?? .seconds(999)
                 }
                 let failed = records.filter { $0.status != 200 }
@@ -74,7 +76,10 @@ import Testing
                     "only requests in flight at a kill fail: \(failed.count - inFlightAtAKill.count) others did"
                 )
                 let failuresPerClient = Dictionary(grouping: failed, by: \.client).mapValues(\.count)
-                #expect(failuresPerClient.values.allSatisfy { $0 <= samples }, "at most one failure per client per kill")
+                #expect(
+                    failuresPerClient.values.allSatisfy { $0 <= samples },
+                    "at most one failure per client per kill"
+                )
 
                 let status = try await fixture.status()
                 #expect(status["pid"] as? Int == Int(worker), "the new worker answers")

@@ -10,7 +10,9 @@ import Testing
     @Test func fiveQuickDeathsAreRestartedAtOnce() {
         var backoff = RestartBackoff()
         for second in 0..<5 {
-            #expect(backoff.delayAfterDeath(at: start + .milliseconds(second * 100), lifetime: .milliseconds(50)) == .zero)
+            #expect(
+                backoff.delayAfterDeath(at: start + .milliseconds(second * 100), lifetime: .milliseconds(50)) == .zero
+            )
         }
     }
 
