@@ -152,7 +152,8 @@ final class SupervisorLoop {
         let metadata: Logger.Metadata = ["worker": "\(ended.pid)", "lifetime": "\(lifetime)"]
         if stopRequested != nil {
             logger.info("worker \(exit)", metadata: metadata)
-            if exit != .exited(code: 0) { stoppedCleanly = false }
+            // SIGTERM's default action is a clean stop too: a worker still starting had nothing to drain.
+            if exit != .exited(code: 0), exit != .killed(signal: SIGTERM) { stoppedCleanly = false }
             return nil
         }
         if exit == .exited(code: WorkerExit.configurationErrorCode) {

@@ -58,6 +58,16 @@ import Testing
         }
     }
 
+    @Test func aSIGTERMWhileTheWorkerStartsIsAStopToo() async throws {
+        try await withSupervisor(["--delay", "0"]) { supervisor, socketPath in
+            _ = try await worker(of: supervisor)
+            supervisor.signal(SIGTERM)
+            #expect(await eventually { !supervisor.isRunning })
+            #expect(supervisor.exitStatus == 0, "\(supervisor.log)")
+            #expect(!FileManager.default.fileExists(atPath: socketPath))
+        }
+    }
+
     @Test func aWorkerThatCannotStartWithItsConfigurationStopsTheSupervisorWith78() async throws {
         try await withSupervisor(["--cache-file", "/dev/null/cache.sqlite"]) { supervisor, socketPath in
             #expect(await eventually { !supervisor.isRunning }, "\(supervisor.log)")
