@@ -120,11 +120,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What Swift cannot call itself for the supervisor: prctl, and an async-signal-safe handler.
+        .target(name: "CPunctualProcess"),
+        // The supervising parent: holds the socket, keeps a worker serving it (issue 8).
+        .target(
+            name: "PunctualSupervisor",
+            dependencies: [
+                "CPunctualProcess",
+                "FastCGI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "punctual",
             dependencies: [
                 "FastCGI",
                 "PunctualApp",
+                "PunctualSupervisor",
                 "Retrieval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,6 +186,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PunctualSupervisorTests",
+            dependencies: ["PunctualSupervisor"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

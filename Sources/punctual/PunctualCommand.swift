@@ -2,6 +2,7 @@ import ArgumentParser
 import FastCGI
 import Logging
 import PunctualApp
+import PunctualSupervisor
 
 #if canImport(Glibc)
 import Glibc
@@ -242,6 +243,13 @@ struct PunctualCommand: AsyncParsableCommand {
     )
     var noSupervise = false
 
+    // Supervision: see PunctualCommand+Supervision.swift.
+    @Option(name: .customLong("worker-of"), help: .hidden)
+    var workerOf: Int32?
+
+    @Flag(name: .customLong("enable-test-crash"), help: .hidden)
+    var enableTestCrash = false
+
     /// The options given on the command line, by long name, as text.
     private var commandLine: [String: [String]] {
         let single: [(String, String?)] = [
@@ -262,11 +270,19 @@ struct PunctualCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try Self.resolve(commandLine: commandLine, config: config)
+        let role = ProcessRole(workerOf: workerOf, supervise: settings.supervise)
         LoggingSystem.bootstrap { label in
-            StructuredLogHandler(label: label, format: settings.logFormat, level: settings.logLevel)
+            StructuredLogHandler(
+                label: label,
+                format: settings.logFormat,
+                level: settings.logLevel,
+                role: role.logMetadata["role"].map { "\($0)" }
+            )
         }
         let logger = Logger(label: "punctual")
-        let configuration = settings.app
+        guard role != .supervisor else { return try await supervise(settings, logger: logger) }
+        var configuration = settings.app
+        configuration.address = try listenAddress(for: role, requested: configuration.address, logger: logger)
         let application: Application
         do {
             application = try await Application(configuration: configuration, logger: logger)
@@ -274,10 +290,8 @@ struct PunctualCommand: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(78)  // EX_CONFIG
         } catch {
-            if case .inherited = configuration.address {
-                throw ValidationError(
-                    "No socket to serve: give --socket PATH, or --listen HOST:PORT, or start me with a listening socket on fd 0 (spawn-fcgi, systemd StandardInput=socket)."
-                )
+            if case .inherited = configuration.address, role == .alone {
+                throw ValidationError(Self.noSocketMessage)
             }
             logger.critical("cannot start: \(error)")
             throw ExitCode(71)  // EX_OSERR

@@ -65,7 +65,7 @@ import Testing
 
     @Test func aClientThatGivesUpIsReleasedAtOnce() async throws {
         try await PunctualFixture.with(["--delay", "3600", "--timeout", "20"]) { fixture in
-            let pid = fixture.punctual.pid
+            let pid = try await fixture.workerPID()
             let port = fixture.port
             let punctual = fixture.punctual
             let leftCount: @Sendable () -> Int = {

@@ -7,7 +7,7 @@ import Testing
     @Test func garbageAndHangUpsLeaveTheResponderServing() async throws {
         try await PunctualFixture.with(["--delay", "0.05", "--timeout", "2"]) { fixture in
             let path = fixture.socketPath
-            let pid = fixture.punctual.pid
+            let pid = try await fixture.workerPID()
             _ = try await offPool { try FastCGIClient(unixSocket: path).request() }
             let descriptorsBefore = openDescriptorCount(pid: pid)
             try await offPool {

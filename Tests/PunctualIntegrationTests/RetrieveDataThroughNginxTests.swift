@@ -65,7 +65,7 @@ import Testing
     /// The acceptance load: a hanging retrieval, a short deadline, 1000 requests at once.
     @Test func aThousandWaitingRequestsAreAnsweredAtTheDeadlineWithFewThreads() async throws {
         try await PunctualFixture.with(["--delay", "3600", "--timeout", "0.1"]) { fixture in
-            let pid = fixture.punctual.pid
+            let pid = try await fixture.workerPID()
             let peakThreads = PeakSampler { threadCount(pid: pid) ?? 0 }
             let replies = try await fixture.concurrent(1000)
             let maxThreads = await peakThreads.stop()

@@ -38,7 +38,8 @@ import Testing
                 #expect(retrievals["started"] as? Int == 3)
                 #expect(retrievals["succeeded"] as? Int == 1)
                 #expect(retrievals["failed"] as? Int == 2)
-                #expect(json["pid"] as? Int == Int(fixture.punctual.pid))
+                let worker = try await fixture.workerPID()
+                #expect(json["pid"] as? Int == Int(worker), "the supervised worker answers")
 
                 let metrics = try await fixture.get("/metrics")
                 #expect(metrics.status == 200)
