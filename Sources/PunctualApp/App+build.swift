@@ -64,7 +64,8 @@ public struct Application: Sendable {
             engine: engine,
             keys: configuration.keys,
             observer: observer,
-            logger: logger
+            logger: logger,
+            maxClientWait: configuration.maxClientWait
         )
         let serverStatistics = ServerStatistics()
         let status = StatusSources(

@@ -21,6 +21,8 @@ public struct AppConfiguration: Sendable {
     public var maxParamsBytes: Int
     /// I/O threads, each with its own epoll, connections, executor and timers.
     public var ioThreads: Int
+    /// The longest deadline a caller's `Prefer: wait` may ask for.
+    public var maxClientWait: Duration?
 
     public init(
         address: ListenAddress,
@@ -31,7 +33,8 @@ public struct AppConfiguration: Sendable {
         cacheFile: String? = nil,
         maxBodyBytes: Int = 1 << 20,
         maxParamsBytes: Int = 1 << 20,
-        ioThreads: Int = 1
+        ioThreads: Int = 1,
+        maxClientWait: Duration? = nil
     ) {
         self.address = address
         self.policy = policy
@@ -42,5 +45,6 @@ public struct AppConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.maxParamsBytes = maxParamsBytes
         self.ioThreads = ioThreads
+        self.maxClientWait = maxClientWait
     }
 }

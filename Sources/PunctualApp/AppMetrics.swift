@@ -15,6 +15,7 @@ final class AppMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let fresh: CoreMetrics.Counter
+    private let hit: CoreMetrics.Counter
     private let stale: [String: CoreMetrics.Counter]
     private let errors = Mutex<[Int: CoreMetrics.Counter]>([:])
     private let durations: [RetrievalResult: CoreMetrics.Timer]
@@ -37,6 +38,7 @@ final class AppMetrics: Sendable {
         ]
         self.factory = factory
         fresh = CoreMetrics.Counter(label: Self.requestsLabel, dimensions: [("outcome", "fresh")], factory: factory)
+        hit = CoreMetrics.Counter(label: Self.requestsLabel, dimensions: [("outcome", "hit")], factory: factory)
         var stale: [String: CoreMetrics.Counter] = [:]
         for reason in RequestOutcome.staleReasons {
             stale[reason] = CoreMetrics.Counter(
@@ -60,6 +62,7 @@ final class AppMetrics: Sendable {
     func record(_ outcome: RequestOutcome) {
         switch outcome {
         case .fresh: fresh.increment()
+        case .hit: hit.increment()
         case .stale(let reason): stale[reason]?.increment()
         case .error(let status):
             errors.withLock { counters in
@@ -114,6 +117,13 @@ final class AppMetrics: Sendable {
         mirror("retrievals_failed", "Retrievals that failed or outlived --max-retrieval.", status.retrievalsFailed)
         mirror("retrievals_cancelled", "Retrievals cancelled because nobody waited.", status.retrievalsCancelled)
         mirror("cache_evictions", "Values evicted from the cache.", status.valuesEvicted)
+        mirror(
+            "refresh_ahead_started",
+            "Background refreshes started by hits past --refresh-ahead.",
+            status.refreshesAheadStarted
+        )
+        mirror("client_wait_applied", "Requests whose Prefer: wait set their deadline.", status.waitsApplied)
+        mirror("only_if_cached_requests", "Requests with Cache-Control: only-if-cached.", status.onlyIfCached)
         if let store = status.store {
             gauge("store_pending", "", "Values waiting to be written to the cache file.", store.pending)
             mirror("store_writes", "Values written to the cache file.", store.writes)

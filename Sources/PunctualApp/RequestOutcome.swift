@@ -6,11 +6,14 @@
 enum RequestOutcome: Sendable, Hashable {
     /// A fresh value from the source.
     case fresh
+    /// A cached value young enough for the caller (`--fresh-for`, `max-age`), answered
+    /// without a retrieval: a hit, unlike a stale answer.
+    case hit
     /// The last good value, because of `reason` (`timeout`, `error`, `retry-after`, `overloaded`).
     case stale(reason: String)
     /// An error answer with this status (400, 404, 405, 413, 502, 503, 504, …).
     case error(status: Int)
 
     /// The reasons a stale answer can have, in the order the status page lists them.
-    static let staleReasons = ["timeout", "error", "retry-after", "overloaded"]
+    static let staleReasons = ["timeout", "error", "retry-after", "overloaded", "only-if-cached"]
 }

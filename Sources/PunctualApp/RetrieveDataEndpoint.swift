@@ -11,6 +11,9 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
     /// Counts every answer's outcome, for `/status` and `/metrics`.
     var observer: RequestObserver?
     let logger: Logger
+    /// The longest deadline a caller's `Prefer: wait` may set (`--max-client-wait`); nil:
+    /// the policy's deadline.
+    var maxClientWait: Duration?
 
     func answer(_ request: FastCGIRequest) async -> FastCGIResponse {
         observer?.counts.started()
@@ -22,6 +25,7 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
         }
         if let observer {
             switch response.status {
+            case 200 where response.isHit: observer.record(.hit)
             case 200: observer.record(response.isCached ? .stale(reason: response.reason) : .fresh)
             default: observer.record(.error(status: response.status))
             }
@@ -31,8 +35,9 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
 
     /// An answer and what it was; nil when the client left before it.
     private struct Answer {
-        let answer: FastCGIResponse
+        var answer: FastCGIResponse
         var isCached = false
+        var isHit = false
         var reason = ""
         var status: Int { answer.status }
     }
@@ -49,20 +54,51 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
             logger.info("refused", metadata: ["status": "400", "problem": "key not allowed", "key": "\(key)"])
             return Answer(answer: HTTPAnswer.error(400, "key not allowed"))
         }
+        let directives = ClientDirectives(
+            prefer: request.header("Prefer"),
+            cacheControl: request.header("Cache-Control")
+        )
+        let (asked, appliedWait) = directives.request(maxClientWait: maxClientWait ?? engine.policy.timeout)
+        if appliedWait != nil { observer?.counts.waitApplied() }
+        if asked.onlyIfCached { observer?.counts.onlyIfCachedAsked() }
         let outcome: RetrievalOutcome<JSONFragment>
         do {
-            outcome = try await engine.retrieve(key)
+            outcome = try await engine.retrieve(key, asked)
         } catch {
             return nil
         }
+        var answer = answer(outcome, key: key)
+        if let appliedWait {
+            answer.answer.headers.append((name: "Preference-Applied", value: "wait=\(Self.seconds(appliedWait))"))
+        }
+        return answer
+    }
+
+    /// `2`, `0.2`: a wait as `Preference-Applied` says it.
+    static func seconds(_ duration: Duration) -> String {
+        let (whole, attoseconds) = duration.components
+        guard attoseconds != 0 else { return String(whole) }
+        var text = String(Double(whole) + Double(attoseconds) / 1e18)
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return text
+    }
+
+    private func answer(_ outcome: RetrievalOutcome<JSONFragment>, key: String) -> Answer {
         switch outcome {
         case let .fresh(value):
             logger.debug("fresh", metadata: ["key": "\(key)"])
             return Answer(
                 answer: HTTPAnswer.data(value, cached: false, headers: [("Cache-Status", "punctual; fwd=miss; stored")])
             )
+        case let .hit(value, age):
+            let answer = HTTPAnswer.data(
+                value,
+                cached: true,
+                headers: [("Age", String(max(0, age.components.seconds))), ("Cache-Status", "punctual; hit")]
+            )
+            return Answer(answer: answer, isCached: true, isHit: true)
         case let .cached(value, age, reason):
-            log(reason, key: key, status: 200, age: age)
+            log(reason, key, 200, age)
             let answer = HTTPAnswer.data(
                 value,
                 cached: true,
@@ -74,7 +110,7 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
             return Answer(answer: answer, isCached: true, reason: reason.name)
         case let .unavailable(reason):
             let answer = Self.unavailable(because: reason)
-            log(reason, key: key, status: answer.status, age: nil)
+            log(reason, key, answer.status, nil)
             return Answer(answer: answer)
         }
     }
@@ -89,6 +125,8 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
                 "data retrieval timed out and no value fresh enough is cached",
                 headers: headers
             )
+        case .onlyIfCached:
+            return HTTPAnswer.error(504, "only-if-cached: nothing fresh enough is cached", headers: headers)
         case .error, .backingOff:
             return HTTPAnswer.error(502, "data retrieval failed and no value fresh enough is cached", headers: headers)
         case .overloaded:
@@ -106,12 +144,12 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
     static func cacheStatus(servedFromCacheBecause reason: FallbackReason) -> String {
         switch reason {
         case .timeout, .error: "punctual; hit; fwd=stale; detail=\(reason.name)"
-        case .backingOff, .overloaded: "punctual; hit; detail=\(reason.name)"
+        case .backingOff, .overloaded, .onlyIfCached: "punctual; hit; detail=\(reason.name)"
         }
     }
 
     /// One line per answer that is not fresh, at `info`: what an operator greps for.
-    private func log(_ reason: FallbackReason, key: String, status: Int, age: Duration?) {
+    private func log(_ reason: FallbackReason, _ key: String, _ status: Int, _ age: Duration?) {
         var metadata: Logger.Metadata = ["key": "\(key)", "reason": "\(reason.name)", "status": "\(status)"]
         if let age { metadata["age"] = "\(max(0, age.components.seconds))" }
         if case let .error(error) = reason { metadata["error"] = "\(error)" }

@@ -26,6 +26,7 @@ struct StatusEndpoint: Sendable {
         json.add("restarts", status.process.restarts)
         json.add("requests") { requests in
             requests.add("fresh", status.fresh)
+            requests.add("hit", status.hits)
             requests.add("stale") { stale in
                 for (reason, count) in status.stale { stale.add(reason, count) }
             }
@@ -36,6 +37,8 @@ struct StatusEndpoint: Sendable {
             requests.add("failed_writes", status.failedWrites)
             requests.add("in_flight", status.inFlight)
             requests.add("max_in_flight", status.mostInFlight)
+            requests.add("wait_applied", status.waitsApplied)
+            requests.add("only_if_cached", status.onlyIfCached)
         }
         json.add("retrievals") { retrievals in
             retrievals.add("running", status.figures.runningRetrievals)
@@ -45,6 +48,7 @@ struct StatusEndpoint: Sendable {
             retrievals.add("failed", status.retrievalsFailed)
             retrievals.add("cancelled", status.retrievalsCancelled)
             retrievals.add("orphans_ended", status.orphansEnded)
+            retrievals.add("refresh_ahead_started", status.refreshesAheadStarted)
         }
         json.add("cache") { cache in
             cache.add("entries", status.figures.cachedValues)

@@ -20,6 +20,10 @@ struct StatusSnapshot: Sendable {
     let process: ProcessFacts
     let uptime: Duration
     let fresh: Int
+    let hits: Int
+    let waitsApplied: Int
+    let onlyIfCached: Int
+    let refreshesAheadStarted: Int
     /// By reason, in `RequestOutcome.staleReasons` order.
     let stale: [(reason: String, count: Int)]
     /// By status, ascending.
@@ -54,6 +58,10 @@ struct StatusSources: Sendable {
             process: process,
             uptime: process.uptime,
             fresh: counts.freshCount,
+            hits: counts.hitCount,
+            waitsApplied: counts.waitAppliedCount,
+            onlyIfCached: counts.onlyIfCachedCount,
+            refreshesAheadStarted: statistics.refreshesAheadStarted,
             stale: RequestOutcome.staleReasons.map { ($0, counts.staleCount($0)) },
             errors: counts.errorCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
             inFlight: counts.currentlyInFlight,

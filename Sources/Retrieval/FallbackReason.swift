@@ -11,14 +11,18 @@ public enum FallbackReason: Sendable {
     case backingOff(after: any Error)
     /// The limit of concurrent retrievals was reached, so none was started.
     case overloaded
+    /// The caller asked for the cache only (`only-if-cached`).
+    case onlyIfCached
 
-    /// A short name for logs and headers: `timeout`, `error`, `retry-after`, `overloaded`.
+    /// A short name for logs and headers: `timeout`, `error`, `retry-after`, `overloaded`,
+    /// `only-if-cached`.
     public var name: String {
         switch self {
         case .timeout: "timeout"
         case .error: "error"
         case .backingOff: "retry-after"
         case .overloaded: "overloaded"
+        case .onlyIfCached: "only-if-cached"
         }
     }
 }

@@ -13,12 +13,25 @@ extension RetrievalEngine {
 
     /// Joins the key's retrieval in flight, or starts one, or answers at once when none
     /// may start. A key without an entry gets one only if its retrieval starts.
-    func admit(_ key: Key, waiter: OneShot<WaitResult>, now: C.Instant, state: inout State) -> Admission {
+    func admit(
+        _ key: Key,
+        _ request: RetrievalRequest,
+        waiter: OneShot<WaitResult>,
+        now: C.Instant,
+        state: inout State
+    ) -> Admission {
+        if let answered = answerFromCache(key, request, now: now, state: &state) {
+            return .answered(answered)
+        }
         let ids = (waiter: state.makeID(), flight: state.makeID())
         let canStart = state.running < policy.maxConcurrentRetrievals
         let joined =
-            state.values.use(key) { join(&$0, key: key, waiter: waiter, ids: ids, canStart: canStart, now: now) }
-            ?? state.valueless.use(key) { join(&$0, key: key, waiter: waiter, ids: ids, canStart: canStart, now: now) }
+            state.values.use(key) {
+                join(&$0, key: key, request, waiter: waiter, ids: ids, canStart: canStart, now: now)
+            }
+            ?? state.valueless.use(key) {
+                join(&$0, key: key, request, waiter: waiter, ids: ids, canStart: canStart, now: now)
+            }
         if let joined {
             if joined.started { state.running += 1 }
             return joined.admission
@@ -32,10 +45,45 @@ extension RetrievalEngine {
         return .waiting(waiter: ids.waiter, flight: ids.flight)
     }
 
+    /// A hit (a value young enough for this caller), or the cache only when the caller
+    /// asks for it; nil: the usual path. A hit past `refreshAhead` of `freshFor` also
+    /// starts one background refresh of its key, when a retrieval may start.
+    private func answerFromCache(
+        _ key: Key,
+        _ request: RetrievalRequest,
+        now: C.Instant,
+        state: inout State
+    ) -> RetrievalOutcome<Value>? {
+        if request.onlyIfCached {
+            return fallback(state.values.use(key) { $0 }, because: .onlyIfCached, now: now, request)
+        }
+        guard let (limit, fromPolicy) = hitLimit(request) else { return nil }
+        let canStart = state.running < policy.maxConcurrentRetrievals
+        let refreshAfter = policy.freshFor * policy.refreshAhead
+        let flightID = state.makeID()
+        let hit = state.values.use(key) { entry -> (RetrievalOutcome<Value>, Bool)? in
+            guard let stored = entry.stored else { return nil }
+            let age = stored.at.duration(to: now)
+            guard age < limit else { return nil }
+            var refreshing = false
+            let backingOff = entry.lastFailure.map { now < $0.at.advanced(by: policy.retryAfter) } ?? false
+            if fromPolicy, age >= refreshAfter, entry.flight == nil, canStart, !backingOff {
+                entry.flight = startFlight(for: key, id: flightID, now: now)
+                statistics.refreshAheadStarted()
+                refreshing = true
+            }
+            return (.hit(stored.value, age: age), refreshing)
+        }
+        guard let (outcome, refreshing) = hit ?? nil else { return nil }
+        if refreshing { state.running += 1 }
+        return outcome
+    }
+
     /// `admit` for a key that has an entry: says whether it started a flight.
     private func join(
         _ entry: inout Entry,
         key: Key,
+        _ request: RetrievalRequest,
         waiter: OneShot<WaitResult>,
         ids: (waiter: UInt64, flight: UInt64),
         canStart: Bool,
@@ -44,10 +92,12 @@ extension RetrievalEngine {
         var started = false
         if entry.flight == nil {
             if let failure = entry.lastFailure, now < failure.at.advanced(by: policy.retryAfter) {
-                return (.answered(fallback(entry, because: .backingOff(after: failure.error), now: now)), false)
+                return (
+                    .answered(fallback(entry, because: .backingOff(after: failure.error), now: now, request)), false
+                )
             }
             guard canStart else {
-                return (.answered(fallback(entry, because: .overloaded, now: now)), false)
+                return (.answered(fallback(entry, because: .overloaded, now: now, request)), false)
             }
             entry.flight = startFlight(for: key, id: ids.flight, now: now)
             started = true

@@ -112,19 +112,27 @@ where C.Duration == Duration {
     /// Throws only when the calling task is cancelled (the client gave up), which is not a
     /// timeout: the caller stops waiting at once; the retrieval goes on if others wait for
     /// it or the policy is `refresh`.
-    public func retrieve(_ key: Key) async throws(CancellationError) -> RetrievalOutcome<Value> {
+    ///
+    /// `request` is what this caller asks beyond the policy: its own deadline, a hit when
+    /// the value is young enough, the oldest fallback it accepts, the cache only.
+    public func retrieve(
+        _ key: Key,
+        _ request: RetrievalRequest = RetrievalRequest()
+    ) async throws(CancellationError) -> RetrievalOutcome<Value> {
         if Task.isCancelled { throw CancellationError() }
         let now = clock.now
         let waiter = OneShot<WaitResult>()
         let ticket: (waiter: UInt64, flight: UInt64)
-        switch state.withLock({ admit(key, waiter: waiter, now: now, state: &$0) }) {
+        switch state.withLock({ admit(key, request, waiter: waiter, now: now, state: &$0) }) {
         case let .answered(outcome): return outcome
         case let .waiting(waiterID, flightID): ticket = (waiterID, flightID)
         }
 
         // The caller's own thread keeps its deadline, when it has timers of its own.
         let timers = callerPlacement()?.timers ?? self.timers
-        let deadline = timers.schedule(at: now.advanced(by: policy.timeout)) { waiter.resolve(.timedOut) }
+        let deadline = timers.schedule(at: now.advanced(by: request.deadline ?? policy.timeout)) {
+            waiter.resolve(.timedOut)
+        }
         let result = await withTaskCancellationHandler {
             await waiter.wait()
         } onCancel: {
@@ -136,10 +144,10 @@ where C.Duration == Duration {
         case let .value(value):
             return .fresh(value)
         case let .failed(error):
-            return fallback(for: key, because: .error(error))
+            return fallback(for: key, because: .error(error), request)
         case .timedOut:
             leave(key, waiter: ticket.waiter, flight: ticket.flight)
-            return fallback(for: key, because: .timeout)
+            return fallback(for: key, because: .timeout, request)
         case .cancelled:
             leave(key, waiter: ticket.waiter, flight: ticket.flight)
             throw CancellationError()
@@ -156,20 +164,42 @@ where C.Duration == Duration {
 
     // MARK: - Fallback
 
-    private func fallback(for key: Key, because reason: FallbackReason) -> RetrievalOutcome<Value> {
+    private func fallback(
+        for key: Key,
+        because reason: FallbackReason,
+        _ request: RetrievalRequest
+    ) -> RetrievalOutcome<Value> {
         let now = clock.now
         return state.withLock { state in
-            fallback(state.values.peek(key), because: reason, now: now)
+            fallback(state.values.peek(key), because: reason, now: now, request)
         }
     }
 
-    /// The cached answer from `entry`, unless there is none or it is older than `maxStale`.
-    func fallback(_ entry: Entry?, because reason: FallbackReason, now: C.Instant) -> RetrievalOutcome<Value> {
+    /// The cached answer from `entry`, unless there is none or it is older than the
+    /// policy's `maxStale` or the caller's.
+    func fallback(
+        _ entry: Entry?,
+        because reason: FallbackReason,
+        now: C.Instant,
+        _ request: RetrievalRequest
+    ) -> RetrievalOutcome<Value> {
         guard let stored = entry?.stored else { return .unavailable(reason: reason) }
         let age = stored.at.duration(to: now)
         if let maxStale = policy.maxStale, age > maxStale {
             return .unavailable(reason: reason)
         }
+        if let maxStale = request.maxStale, age > maxStale {
+            return .unavailable(reason: reason)
+        }
         return .cached(stored.value, age: age, reason: reason)
+    }
+
+    /// How old a value this caller takes as a hit, without a retrieval; nil: none.
+    func hitLimit(_ request: RetrievalRequest) -> (limit: Duration, fromPolicy: Bool)? {
+        guard !request.noCache else { return nil }
+        let (limit, fromPolicy) =
+            request.maxAge.map { ($0, false) } ?? (policy.freshFor, true)
+        let usable = limit - (request.minFresh ?? .zero)
+        return usable > .zero ? (usable, fromPolicy) : nil
     }
 }

@@ -5,6 +5,7 @@
 /// ```swift
 /// switch try await engine.retrieve("quotes") {
 /// case .fresh(let value): respond(value)
+/// case .hit(let value, let age): respond(value, age: age)
 /// case .cached(let value, let age, let reason): respond(value, staleBy: age, because: reason)
 /// case .unavailable(let reason): respondUnavailable(because: reason)
 /// }
@@ -12,6 +13,9 @@
 public enum RetrievalOutcome<Value: Sendable>: Sendable {
     /// A retrieval finished in time; the value is now the cached one.
     case fresh(Value)
+    /// A cached value young enough for this caller (`freshFor`, `max-age`), answered at
+    /// once without a retrieval.
+    case hit(Value, age: Duration)
     /// The last good value, `age` after it was stored.
     case cached(Value, age: Duration, reason: FallbackReason)
     /// Nothing was cached, or only a value older than `maxStale`.

@@ -30,6 +30,12 @@ public struct RetrievalPolicy: Sendable {
     /// value (a recent failure, kept for `retryAfter`) are bounded apart, by as many again,
     /// so that no flood of new keys can evict a value.
     public var cacheEntries: Int
+    /// How long a value is fresh: younger, it is answered at once as a hit, without a
+    /// retrieval. Zero (the default, the recipe's behaviour): every caller tries one.
+    public var freshFor: Duration
+    /// The share of `freshFor` after which a hit also starts one background refresh of its
+    /// key, so that a key asked for steadily never makes a caller wait.
+    public var refreshAhead: Double
 
     public init(
         timeout: Duration = .seconds(5),
@@ -38,7 +44,9 @@ public struct RetrievalPolicy: Sendable {
         maxConcurrentRetrievals: Int = 64,
         retryAfter: Duration = .seconds(1),
         maxStale: Duration? = nil,
-        cacheEntries: Int = 10_000
+        cacheEntries: Int = 10_000,
+        freshFor: Duration = .zero,
+        refreshAhead: Double = 0.8
     ) {
         self.timeout = timeout
         self.onTimeout = onTimeout
@@ -47,5 +55,7 @@ public struct RetrievalPolicy: Sendable {
         self.retryAfter = retryAfter
         self.maxStale = maxStale
         self.cacheEntries = cacheEntries
+        self.freshFor = freshFor
+        self.refreshAhead = refreshAhead
     }
 }

@@ -13,6 +13,7 @@ public final class RetrievalStatistics: Sendable {
     private let orphans = Atomic<Int>(0)
     private let evictedValues = Atomic<Int>(0)
     private let evictedFailures = Atomic<Int>(0)
+    private let refreshesAhead = Atomic<Int>(0)
 
     public init() {}
 
@@ -32,8 +33,12 @@ public final class RetrievalStatistics: Sendable {
     /// Failure records of keys without a value forgotten to make room (their keys may be
     /// retried before `retryAfter`); a flood of new keys shows here.
     public var failureRecordsEvicted: Int { evictedFailures.load(ordering: .relaxed) }
+    /// Retrievals started in the background by a hit past `refreshAhead` of `freshFor`
+    /// (counted in `retrievalsStarted` too).
+    public var refreshesAheadStarted: Int { refreshesAhead.load(ordering: .relaxed) }
 
     func retrievalStarted() { started.add(1, ordering: .relaxed) }
+    func refreshAheadStarted() { refreshesAhead.add(1, ordering: .relaxed) }
     func retrievalSucceeded() { succeeded.add(1, ordering: .relaxed) }
     func retrievalFailed() { failed.add(1, ordering: .relaxed) }
     func retrievalCancelled() { cancelled.add(1, ordering: .relaxed) }

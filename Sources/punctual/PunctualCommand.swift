@@ -216,6 +216,33 @@ struct PunctualCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "The longest deadline a request's Prefer: wait=N may ask for, in seconds. (default: --timeout)",
+            valueName: "seconds"
+        )
+    )
+    var maxClientWait: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Seconds a value is fresh: younger, it is answered at once as a hit, without a retrieval. (default: 0)",
+            valueName: "seconds"
+        )
+    )
+    var freshFor: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The share of --fresh-for after which a hit also starts one background refresh. (default: 0.8)",
+            valueName: "fraction"
+        )
+    )
+    var refreshAhead: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "I/O threads, each with its own connections, retrievals and deadlines. (default: the cores this process may run on)",
             valueName: "count"
         )
@@ -260,6 +287,7 @@ struct PunctualCommand: AsyncParsableCommand {
             ("keys", keys), ("cache-file", cacheFile), ("delay", delay), ("delay-jitter", delayJitter),
             ("max-body-bytes", maxBodyBytes), ("max-params-bytes", maxParamsBytes), ("log-level", logLevel),
             ("log-format", logFormat), ("io-threads", ioThreads),
+            ("max-client-wait", maxClientWait), ("fresh-for", freshFor), ("refresh-ahead", refreshAhead),
         ]
         var given: [String: [String]] = [:]
         for case let (name, text?) in single { given[name] = [text] }

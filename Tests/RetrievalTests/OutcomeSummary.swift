@@ -3,6 +3,7 @@
 /// An `Equatable` picture of a `RetrievalOutcome`, so tests can `#expect(a == b)`.
 enum OutcomeSummary<Value: Equatable>: Equatable {
     case fresh(Value)
+    case hit(Value, age: Duration)
     case cached(Value, age: Duration, reason: ReasonSummary)
     case unavailable(reason: ReasonSummary)
 }
@@ -13,6 +14,7 @@ enum ReasonSummary: Equatable {
     case error(String)
     case backingOff(String)
     case overloaded
+    case onlyIfCached
 }
 
 extension RetrievalOutcome where Value: Equatable {
@@ -20,6 +22,8 @@ extension RetrievalOutcome where Value: Equatable {
         switch self {
         case .fresh(let value):
             .fresh(value)
+        case .hit(let value, let age):
+            .hit(value, age: age)
         case .cached(let value, let age, let reason):
             .cached(value, age: age, reason: reason.summary)
         case .unavailable(let reason):
@@ -35,6 +39,7 @@ extension FallbackReason {
         case .error(let error): .error(String(describing: error))
         case .backingOff(let error): .backingOff(String(describing: error))
         case .overloaded: .overloaded
+        case .onlyIfCached: .onlyIfCached
         }
     }
 }

@@ -26,7 +26,9 @@ public struct PunctualSettings: Sendable {
             maxConcurrentRetrievals: try read.count("max-retrievals", default: 64),
             retryAfter: .seconds(try read.seconds("retry-after", default: 1, allowingZero: true)),
             maxStale: try Self.maxStale(read),
-            cacheEntries: try read.count("cache-entries", default: 10_000)
+            cacheEntries: try read.count("cache-entries", default: 10_000),
+            freshFor: .seconds(try read.seconds("fresh-for", default: 0, allowingZero: true)),
+            refreshAhead: try Self.refreshAhead(read)
         )
         app = AppConfiguration(
             address: try Self.address(read),
@@ -37,7 +39,8 @@ public struct PunctualSettings: Sendable {
             cacheFile: try Self.cacheFile(read),
             maxBodyBytes: try read.count("max-body-bytes", default: 1 << 20, minimum: 0, maximum: 1 << 30),
             maxParamsBytes: try read.count("max-params-bytes", default: 1 << 20, minimum: 1024, maximum: 1 << 30),
-            ioThreads: try read.count("io-threads", default: AvailableCores.count, maximum: 256)
+            ioThreads: try read.count("io-threads", default: AvailableCores.count, maximum: 256),
+            maxClientWait: .seconds(try read.seconds("max-client-wait", default: policy.timeout.seconds))
         )
         let level = try read.choice(
             "log-level",
@@ -48,6 +51,14 @@ public struct PunctualSettings: Sendable {
         logFormat =
             LogFormat(rawValue: try read.choice("log-format", default: "logfmt", of: ["logfmt", "json"])) ?? .logfmt
         supervise = !(try read.flag("no-supervise"))
+    }
+
+    /// A share of `--fresh-for`: above 0, at most 1.
+    private static func refreshAhead(_ read: SettingReader) throws(SettingError) -> Double {
+        guard let given = read.given("refresh-ahead") else { return 0.8 }
+        guard let share = Double(given.text), share.isFinite else { throw SettingError(given, "not a number") }
+        guard share > 0, share <= 1 else { throw SettingError(given, "must be above 0 and at most 1") }
+        return share
     }
 
     private static func maxStale(_ read: SettingReader) throws(SettingError) -> Duration? {

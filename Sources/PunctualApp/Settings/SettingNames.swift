@@ -9,6 +9,7 @@ public enum SettingNames {
         "socket", "socket-mode", "listen", "timeout", "on-timeout", "max-retrieval", "max-retrievals",
         "retry-after", "max-stale", "cache-entries", "source", "command", "url", "max-value-bytes",
         "keys", "cache-file", "delay", "delay-jitter", "max-body-bytes", "max-params-bytes", "io-threads",
+        "max-client-wait", "fresh-for", "refresh-ahead",
         "log-level", "log-format",
     ]
     /// Options that may be given several times: the highest layer that gives any wins whole.
