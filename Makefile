@@ -9,7 +9,7 @@ DELAY ?= 10
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench deps clean lint format
+.PHONY: run test build bench deps clean lint format screenshot
 
 run: deps
 	swift build -c release --product punctual
@@ -23,6 +23,12 @@ bench: deps
 	swift build -c release --product punctual-engine-bench
 	.build/release/punctual-engine-bench $(if $(QUICK),--quick)
 	Benchmarks/run $(if $(QUICK),--quick)
+
+# The README's picture of the status page: headless Chromium on it, through nginx.
+screenshot: deps
+	swift build --build-tests
+	PUNCTUAL_BIN_PATH="$$(swift build --show-bin-path)" PUNCTUAL_SCREENSHOT_PATH="$(CURDIR)/deploy/status-page.png" \
+		swift test --skip-build --filter StatusPageInBrowserTests
 
 # One format for everyone (.swift-format); `make format` rewrites files to it.
 lint:

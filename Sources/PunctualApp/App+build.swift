@@ -68,17 +68,21 @@ public struct Application: Sendable {
             maxClientWait: configuration.maxClientWait
         )
         let serverStatistics = ServerStatistics()
-        let status = StatusSources(
+        var status = StatusSources(
             process: .current(),
             counts: observer.counts,
             server: serverStatistics,
             retrievals: { (engine.figures, engine.statistics) },
             store: store
         )
+        status.recent = observer.recent
+        status.latency = observer.latency
+        status.valueAge = { engine.cached($0)?.age }
         let router = Router(
             routes: [
                 Route("/retrieve-data", get: endpoint.answer),
                 Route("/status", get: StatusEndpoint(sources: status).answer),
+                Route("/status.html", get: StatusPage(sources: status).answer),
                 Route("/metrics", get: MetricsEndpoint(metrics: observer.metrics, sources: status).answer),
             ],
             observer: observer,

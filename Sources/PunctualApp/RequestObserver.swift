@@ -2,6 +2,9 @@
 struct RequestObserver: Sendable {
     let counts: RequestCounts
     let metrics: AppMetrics
+    /// The status page's table of keys and its latency chart.
+    let recent = RecentKeys()
+    let latency = LatencyHistogram()
 
     init(counts: RequestCounts = RequestCounts(), metrics: AppMetrics = AppMetrics()) {
         self.counts = counts

@@ -18,12 +18,17 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
     func answer(_ request: FastCGIRequest) async -> FastCGIResponse {
         observer?.counts.started()
         defer { observer?.counts.ended() }
+        let start = ContinuousClock.now
         let response = await respond(to: request)
         guard let response else {
             // The client has gone: nobody reads this answer, and it is counted as abandoned.
             return HTTPAnswer.error(503, "request cancelled")
         }
         if let observer {
+            observer.latency.record(.now - start)
+            if let key = response.key {
+                observer.recent.record(key, outcome: response.summary, error: response.errorText)
+            }
             switch response.status {
             case 200 where response.isHit: observer.record(.hit)
             case 200: observer.record(response.isCached ? .stale(reason: response.reason) : .fresh)
@@ -39,7 +44,18 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
         var isCached = false
         var isHit = false
         var reason = ""
+        /// The key it answered for, once parsed.
+        var key: String?
+        /// The source's error, when the answer is a fallback after one.
+        var errorText: String?
         var status: Int { answer.status }
+
+        /// How the status page shows it: `fresh`, `hit`, `stale (timeout)`, `504`.
+        var summary: String {
+            guard status == 200 else { return String(status) }
+            if isHit { return "hit" }
+            return isCached ? "stale (\(reason))" : "fresh"
+        }
     }
 
     private func respond(to request: FastCGIRequest) async -> Answer? {
@@ -68,6 +84,7 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
             return nil
         }
         var answer = answer(outcome, key: key)
+        answer.key = key
         if let appliedWait {
             answer.answer.headers.append((name: "Preference-Applied", value: "wait=\(Self.seconds(appliedWait))"))
         }
@@ -107,11 +124,19 @@ struct RetrieveDataEndpoint<C: Clock>: Sendable where C.Duration == Duration {
                     ("Cache-Status", Self.cacheStatus(servedFromCacheBecause: reason)),
                 ]
             )
-            return Answer(answer: answer, isCached: true, reason: reason.name)
+            return Answer(answer: answer, isCached: true, reason: reason.name, errorText: Self.errorText(reason))
         case let .unavailable(reason):
             let answer = Self.unavailable(because: reason)
             log(reason, key, answer.status, nil)
-            return Answer(answer: answer)
+            return Answer(answer: answer, errorText: Self.errorText(reason))
+        }
+    }
+
+    /// The source's error behind `reason`, if any.
+    static func errorText(_ reason: FallbackReason) -> String? {
+        switch reason {
+        case let .error(error), let .backingOff(error): "\(error)"
+        case .timeout, .overloaded, .onlyIfCached: nil
         }
     }
 

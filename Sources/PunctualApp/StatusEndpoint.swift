@@ -10,7 +10,8 @@ struct StatusEndpoint: Sendable {
     let sources: StatusSources
 
     func answer(_ request: FastCGIRequest) async -> FastCGIResponse {
-        FastCGIResponse(
+        if StatusPage.wantsHTML(request) { return await StatusPage(sources: sources).answer(request) }
+        return FastCGIResponse(
             status: 200,
             headers: [HTTPAnswer.jsonContentType, ("Cache-Control", "no-store")],
             body: Self.render(sources.snapshot())

@@ -51,6 +51,11 @@ struct StatusSources: Sendable {
     let server: ServerStatistics
     let retrievals: @Sendable () -> (RetrievalFigures, RetrievalStatistics)
     let store: SQLiteStore?
+    /// The status page's table and chart.
+    var recent = RecentKeys()
+    var latency = LatencyHistogram()
+    /// A cached value's age, by key.
+    var valueAge: @Sendable (String) -> Duration? = { _ in nil }
 
     func snapshot() -> StatusSnapshot {
         let (figures, statistics) = retrievals()
