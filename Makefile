@@ -40,15 +40,29 @@ format:
 build: deps
 	swift build -c release --product punctual
 
-# Debian packages: libfcgi and SQLite (and pkg-config to find them) to build, nginx to run and test.
+# Debian packages: libfcgi and SQLite (and pkg-config to find them) to build, nginx to run and test,
+# apache2, lighttpd, caddy and h2o for the tests behind other web servers, chromium for the
+# status page's test, systemd for systemd-analyze verify (nothing is started). A temporary
+# policy-rc.d keeps the packages from starting their system services.
 deps:
 	@missing=""; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	pkg-config --exists fcgi 2>/dev/null || missing="$$missing libfcgi-dev"; \
 	pkg-config --exists sqlite3 2>/dev/null || missing="$$missing libsqlite3-dev"; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	[ -x /usr/sbin/apache2 ] || missing="$$missing apache2"; \
+	[ -x /usr/sbin/lighttpd ] || missing="$$missing lighttpd"; \
+	[ -x /usr/bin/caddy ] || missing="$$missing caddy"; \
+	[ -x /usr/bin/h2o ] || missing="$$missing h2o"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x /usr/bin/systemd-analyze ] || missing="$$missing systemd"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			trap '$(SUDO) rm -f /usr/sbin/policy-rc.d' EXIT; \
+			printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null; \
+			$(SUDO) chmod 755 /usr/sbin/policy-rc.d; \
+		fi; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
