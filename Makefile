@@ -2,7 +2,7 @@
 #              ARGS="--source command --command ./my-script" passes more options (README)
 # make test  — install what is missing, build, run every test
 # make bench — Punctual against nginx, a libfcgi C responder and FastAPI (Benchmarks/README.md);
-#              QUICK=1 for a one-minute smoke run
+#              pinned and unpinned tables, medians of 3 rounds; QUICK=1 for a three-minute smoke run
 PORT ?= 8080
 TIMEOUT ?= 5
 DELAY ?= 10
