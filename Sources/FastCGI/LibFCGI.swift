@@ -11,7 +11,10 @@ import Glibc
 enum LibFCGI {
     /// Initialises libfcgi once, in the order that works (see shared/LIBFCGI.md): its
     /// environment first, then `FCGX_Init`, then SIGPIPE ignored. `FCGX_Init` installs a
-    /// SIGTERM handler that only sets a flag, so whoever handles SIGTERM must install its
+    /// SIGTERM handler that only sets a flag (for `FCGX_Accept`, which is not used here): it
+    /// is put back to the default at once, so that a SIGTERM arriving before the service's
+    /// own handling is in place stops the process rather than being swallowed (a worker
+    /// left running for ever, seen in the tests). Whoever handles SIGTERM installs its
     /// handling after this call.
     static func initialize() {
         _ = initialized
@@ -21,6 +24,7 @@ enum LibFCGI {
         // Finishing a request must not wait for the peer to close (libfcgi's default 2 s drain).
         setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "0", 1)
         let status = FCGX_Init()
+        signal(SIGTERM, SIG_DFL)
         signal(SIGPIPE, SIG_IGN)
         return status == 0
     }()
