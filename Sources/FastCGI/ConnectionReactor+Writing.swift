@@ -11,7 +11,7 @@ extension ConnectionReactor {
     /// Frames `response` and sends it: whole at once on the fresh path (one `sendfile`),
     /// else what the socket takes, the rest kept for `continueWriting(on:)`.
     func answer(_ response: FastCGIResponse, on connection: ReactorConnection, unreadBody: Bool) {
-        guard let keepAlive = connection.fcgi.frame(response.encoded(), into: framing),
+        guard let keepAlive = connection.fcgi.frame(response, head: &headBuffer, into: framing),
             let length = framing.pendingLength
         else {
             framing.consume(nil)

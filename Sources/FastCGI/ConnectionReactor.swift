@@ -51,6 +51,8 @@ final class ConnectionReactor {
     var nextSweep: ContinuousClock.Instant
     /// Reused for every round of work taken from the mailbox.
     var batch = ReactorMailbox.Batch()
+    /// Reused for every answer's head (status line and headers).
+    var headBuffer: [UInt8] = []
 
     init(
         configuration: FastCGIServer.Configuration,
@@ -229,7 +231,8 @@ final class ConnectionReactor {
         guard let connection = connections[event.token] else { return }
         switch connection.state {
         case .reading:
-            readRequest(on: connection)
+            let hangUp = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+            readRequest(on: connection, peerHungUp: event.flags & hangUp != 0)
         case .discarding:
             discardInput(on: connection)
         case .writing:
@@ -247,7 +250,10 @@ final class ConnectionReactor {
         }
     }
 
-    private func readRequest(on connection: ReactorConnection) {
+    /// Reads a request once it is whole in the socket's buffer. `peerHungUp` is what the
+    /// event that brought the input said of the peer (nil: no event did, as for a new
+    /// connection), which spares a second look at the socket once the request is read.
+    private func readRequest(on connection: ReactorConnection, peerHungUp: Bool? = nil) {
         guard connection.partialRequest == nil else {
             readRequestPiecewise(on: connection)
             return
@@ -276,26 +282,33 @@ final class ConnectionReactor {
             close(connection, reason: "refused: \(reason)")
         case let .paramsTooLarge(paramsStart):
             refuseParameters(beginRecord: Array(bytes[..<paramsStart]), on: connection)
-        case .complete:
-            begin(connection.fcgi.readBufferedRequest(skipBody: false), on: connection)
+        case let .complete(length):
+            // Anything after the request, or the peer's hang-up, ends the wait for its
+            // answer; a buffer peeked full may hold more than it shows.
+            let moreInput = buffered < peekBuffer.count ? (peerHungUp.map { $0 || buffered > length }) : nil
+            begin(connection.fcgi.readBufferedRequest(skipBody: false), on: connection, moreInput: moreInput)
         case .bodyTooLarge:
             // The parameters are buffered: libfcgi reads them, and the body is dropped later.
             begin(connection.fcgi.readBufferedRequest(skipBody: true), on: connection)
         }
     }
 
-    /// Starts handling a request that libfcgi has read (nil: it refused it).
-    func begin(_ request: FastCGIRequest?, on connection: ReactorConnection) {
+    /// Starts handling a request that libfcgi has read (nil: it refused it). `moreInput`
+    /// says whether the peer sent anything after it or hung up, when that is known
+    /// already; nil: look at the socket.
+    func begin(_ request: FastCGIRequest?, on connection: ReactorConnection, moreInput: Bool? = nil) {
         guard let request else {
             close(connection, reason: "libfcgi refused the request")
             return
         }
         startHandling(request, on: connection)
+        guard !request.bodyExceededLimit else { return }
         // The edge that brought the request may also have brought the peer's hang-up,
         // which epoll will not report again.
-        if !request.bodyExceededLimit,
-            recv(connection.fcgi.descriptor, peekBuffer.baseAddress, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0
-        {
+        let more =
+            moreInput
+            ?? (recv(connection.fcgi.descriptor, peekBuffer.baseAddress, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0)
+        if more {
             connectionEvent(Epoll.Event(token: connection.token, flags: 0))
         }
     }

@@ -42,6 +42,6 @@ public struct FastCGIRequest: Sendable {
 
     /// An HTTP request header by name (`"If-None-Match"`), as the web server passed it on.
     public func header(_ name: String) -> String? {
-        params["HTTP_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })]
+        params.header(name)
     }
 }

@@ -13,23 +13,29 @@ public struct FastCGIResponse: Sendable {
         self.body = body
     }
 
-    /// The CGI response bytes: `Status`, the headers, `Content-Length`, a blank line and
-    /// the body. A `Content-Length` among `headers` wins over the body's length, for
-    /// `HEAD` answers that describe a body they do not carry.
-    func encoded() -> [UInt8] {
-        var head = "Status: \(status) \(Self.reasonPhrase(for: status))\r\n"
+    /// The CGI response head: `Status`, the headers, `Content-Length` and a blank line,
+    /// appended to `bytes` (a buffer the caller reuses; the body follows it unchanged). A
+    /// `Content-Length` among `headers` wins over the body's length, for `HEAD` answers
+    /// that describe a body they do not carry.
+    func encodeHead(into bytes: inout [UInt8]) {
+        func line(_ name: String, _ value: String) {
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        line("Status", "\(status) \(Self.reasonPhrase(for: status))")
         var hasContentLength = false
         for field in headers {
-            head += "\(field.name): \(field.value)\r\n"
-            if field.name.lowercased() == "content-length" { hasContentLength = true }
+            line(field.name, field.value)
+            if !hasContentLength, field.name.utf8.count == 14, field.name.lowercased() == "content-length" {
+                hasContentLength = true
+            }
         }
         if !hasContentLength {
-            head += "Content-Length: \(body.count)\r\n"
+            line("Content-Length", String(body.count))
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
-        bytes.append(contentsOf: body)
-        return bytes
+        bytes.append(contentsOf: "\r\n".utf8)
     }
 
     /// The standard reason phrase, for the statuses an API like this one answers.

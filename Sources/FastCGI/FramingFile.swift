@@ -10,34 +10,73 @@ import Glibc
 /// `write` per 8 KB buffer, which on a non-blocking socket silently loses whatever the
 /// socket does not take at once. Pointed at this file instead, libfcgi's writes always
 /// complete, and the reactor then sends the framed bytes itself, as fast as the socket
-/// takes them. Answers are appended one after another and sent from where each starts,
-/// so the fresh path costs one `lseek` (to learn the length) and one `sendfile`; the file
-/// is rewound only once it passes `rewindThreshold`.
+/// takes them. Answers are appended one after another; the file is rewound only once it
+/// passes `rewindThreshold`.
+///
+/// Its first `mappedSize` bytes are mapped into memory, so an answer framed there (any
+/// but a huge one) is measured by walking its records up to END_REQUEST and sent with one
+/// `send` from the mapping: the fresh path costs libfcgi's `write` and that `send`, no
+/// `lseek` and no `sendfile`. Beyond the mapping, the file's offset and `sendfile` serve.
 ///
 /// Confined to the I/O thread.
 final class FramingFile {
-    /// Rewind once this much has been framed; shrink (give the pages back) past `shrinkThreshold`.
+    /// Rewind once this much has been framed; shrink (give the pages back) past `mappedSize`.
     static let rewindThreshold = 1 << 20
-    static let shrinkThreshold = 4 << 20
+    static let mappedSize = 4 << 20
 
     let descriptor: Int32
+    private let mapping: UnsafeRawPointer
     /// Where the next answer starts: the file's offset, as libfcgi's writes leave it.
     private(set) var start = 0
 
     init() throws(SystemError) {
         descriptor = memfd_create("fcgi-answers", PUNCTUAL_MFD_CLOEXEC)
         guard descriptor >= 0 else { throw SystemError("memfd_create") }
+        guard ftruncate(descriptor, off_t(Self.mappedSize)) == 0 else {
+            let error = SystemError("ftruncate")
+            Glibc.close(descriptor)
+            throw error
+        }
+        let mapped = mmap(nil, Self.mappedSize, PROT_READ, MAP_SHARED, descriptor, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            let error = SystemError("mmap")
+            Glibc.close(descriptor)
+            throw error
+        }
+        mapping = UnsafeRawPointer(mapped)
     }
 
     deinit {
+        munmap(UnsafeMutableRawPointer(mutating: mapping), Self.mappedSize)
         Glibc.close(descriptor)
     }
 
-    /// The bytes framed since the last `consume()`, or nil if the file's offset is unknown.
+    /// The bytes framed since the last `consume()`, or nil if they cannot be told.
     var pendingLength: Int? {
+        if let length = framedLengthInMapping() { return length }
         let end = lseek(descriptor, 0, SEEK_CUR)
         guard end >= start else { return nil }
         return end - start
+    }
+
+    /// The answer's length, from its records' headers up to its END_REQUEST record, when
+    /// it lies wholly in the mapping. libfcgi writes nothing else after `start`.
+    private func framedLengthInMapping() -> Int? {
+        let headerLength = 8
+        let endRequest: UInt8 = 3
+        var offset = start
+        while offset + headerLength <= Self.mappedSize {
+            let type = mapping.load(fromByteOffset: offset + 1, as: UInt8.self)
+            let contentLength =
+                Int(mapping.load(fromByteOffset: offset + 4, as: UInt8.self)) << 8
+                | Int(mapping.load(fromByteOffset: offset + 5, as: UInt8.self))
+            let padding = Int(mapping.load(fromByteOffset: offset + 6, as: UInt8.self))
+            offset += headerLength + contentLength + padding
+            if type == endRequest {
+                return offset <= Self.mappedSize ? offset - start : nil
+            }
+        }
+        return nil
     }
 
     /// Sends up to `count` framed bytes from `offset` (relative to the answer's start) to
@@ -46,8 +85,14 @@ final class FramingFile {
     func send(to socket: Int32, from offset: Int, count: Int) -> Int? {
         var sent = 0
         while sent < count {
-            var position = off_t(start + offset + sent)
-            let result = sendfile(socket, descriptor, &position, count - sent)
+            let position = start + offset + sent
+            let result: Int
+            if position + count - sent <= Self.mappedSize {
+                result = Glibc.send(socket, mapping + position, count - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            } else {
+                var filePosition = off_t(position)
+                result = sendfile(socket, descriptor, &filePosition, count - sent)
+            }
             if result > 0 {
                 sent += result
             } else if result < 0, errno == EINTR {
@@ -64,17 +109,16 @@ final class FramingFile {
     /// Copies `count` framed bytes from `offset` (relative to the answer's start): the part
     /// a full socket did not take, which the connection keeps until it can.
     func copy(from offset: Int, count: Int) -> [UInt8]? {
+        let position = start + offset
+        if position + count <= Self.mappedSize {
+            return Array(UnsafeRawBufferPointer(start: mapping + position, count: count))
+        }
         var complete = true
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var done = 0
             guard let base = buffer.baseAddress else { return }
             while done < count {
-                let result = pread(
-                    descriptor,
-                    base + done,
-                    count - done,
-                    off_t(start + offset + done)
-                )
+                let result = pread(descriptor, base + done, count - done, off_t(position + done))
                 if result < 0, errno == EINTR { continue }
                 guard result > 0 else {
                     complete = false
@@ -96,7 +140,11 @@ final class FramingFile {
             start = end
             return
         }
-        if end >= Self.shrinkThreshold { _ = ftruncate(descriptor, 0) }
+        if end > Self.mappedSize {
+            // Drops every page, then gives the mapped part its size back (as holes).
+            _ = ftruncate(descriptor, 0)
+            _ = ftruncate(descriptor, off_t(Self.mappedSize))
+        }
         start = max(0, Int(lseek(descriptor, 0, SEEK_SET)))
     }
 }

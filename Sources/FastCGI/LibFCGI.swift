@@ -62,38 +62,53 @@ final class FCGIConnection {
     /// connection).
     func readBufferedRequest(skipBody: Bool) -> FastCGIRequest? {
         guard FCGX_Accept_r(request) == 0, let envp = request.pointee.envp else { return nil }
-        var pairs: [CGIParams.Element] = []
-        pairs.reserveCapacity(32)
+        // Sized exactly, so that the two allocations are small ones (glibc's cache).
+        var count = 0
+        var byteCount = 0
+        while let entry = envp[count] {
+            byteCount += strlen(entry)
+            count += 1
+        }
+        var params = CGIParams(reservingCapacity: count, byteCount: byteCount)
         var cursor = envp
         while let entry = cursor.pointee {
-            let pair = UnsafeBufferPointer(
-                start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
-                count: strlen(entry)
-            )
-            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
-                pairs.append(
-                    (
-                        String(decoding: pair[..<equals], as: UTF8.self),
-                        String(decoding: pair[(equals + 1)...], as: UTF8.self)
-                    )
+            params.appendEntry(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
+                    count: strlen(entry)
                 )
-            }
+            )
             cursor += 1
         }
-        let params = CGIParams(pairs)
         guard !skipBody else {
             return FastCGIRequest(params: params, bodyExceededLimit: true)
         }
-        var body: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        return FastCGIRequest(params: params, body: readBody())
+    }
+
+    /// The request's body to its end. Most requests have none, so the first read goes to
+    /// the stack and nothing is allocated unless a byte comes.
+    private func readBody() -> [UInt8] {
+        var first: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &first) { read(into: $0) }
+        guard count > 0 else { return [] }
+        var body = withUnsafeBytes(of: &first) { Array($0[..<count]) }
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let count = chunk.withUnsafeMutableBytes { raw in
-                FCGX_GetStr(raw.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(raw.count), request.pointee.in)
-            }
-            guard count > 0 else { break }
-            body.append(contentsOf: chunk[..<Int(count)])
+            let count = chunk.withUnsafeMutableBytes { read(into: $0) }
+            guard count > 0 else { return body }
+            body.append(contentsOf: chunk[..<count])
         }
-        return FastCGIRequest(params: params, body: body)
+    }
+
+    private func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        Int(
+            FCGX_GetStr(
+                buffer.baseAddress!.assumingMemoryBound(to: CChar.self),
+                Int32(buffer.count),
+                request.pointee.in
+            )
+        )
     }
 
     /// Has libfcgi read a request from `replay` (see `ReplayFile`) rather than from the
@@ -112,7 +127,8 @@ final class FCGIConnection {
     }
 
     /// Has libfcgi frame `response` (STDOUT records, the empty STDOUT, END_REQUEST) into
-    /// `file`, and finishes the request. Returns whether the web server asked to keep the
+    /// `file`, and finishes the request; `head` is scratch space for the response's head,
+    /// reused from one answer to the next. Returns whether the web server asked to keep the
     /// connection (nginx `fastcgi_keep_conn on`), or nil when libfcgi could not write the
     /// records (the file is then in an unknown state).
     ///
@@ -123,7 +139,7 @@ final class FCGIConnection {
     /// or when the web server did not ask to keep the connection: here the file must stay
     /// open, and the caller closes the connection once the answer is sent. The same two
     /// closes and free, without the close of the descriptor, are done here instead.
-    func frame(_ response: [UInt8], into file: FramingFile) -> Bool? {
+    func frame(_ response: FastCGIResponse, head: inout [UInt8], into file: FramingFile) -> Bool? {
         let socket = request.pointee.ipcFd
         let keepConnection = request.pointee.keepConnection != 0
         request.pointee.ipcFd = file.descriptor
@@ -132,15 +148,22 @@ final class FCGIConnection {
             // For FCGX_Accept_r's opening finish of the next request: never close the socket.
             request.pointee.keepConnection = 1
         }
-        response.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress, raw.count > 0 else { return }
-            _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), request.pointee.out)
-        }
+        head.removeAll(keepingCapacity: true)
+        response.encodeHead(into: &head)
+        put(head)
+        put(response.body)
         // The order FCGX_Finish_r uses: stderr first, so that closing stdout writes END_REQUEST.
         let errorStatus = FCGX_FClose(request.pointee.err)
         let outputStatus = FCGX_FClose(request.pointee.out)
         FCGX_Free(request, 0)
         return errorStatus == 0 && outputStatus == 0 ? keepConnection : nil
+    }
+
+    private func put(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return }
+            _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), request.pointee.out)
+        }
     }
 
     /// Frees libfcgi's request state and closes the descriptor, without answering.

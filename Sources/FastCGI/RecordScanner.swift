@@ -48,6 +48,9 @@ struct RecordScanner {
         var stage = Stage.begin
         var paramsLength = 0
         var bodyLength = 0
+        // Where the parameters lie when they came in one record (as from nginx): checked
+        // in place. Only parameters split over several records are copied together.
+        var paramsRecord: Range<Int>?
         var paramsBytes: [UInt8] = []
         var paramsStart = 0
         var bodyStart = 0
@@ -93,11 +96,20 @@ struct RecordScanner {
                 guard paramsLength <= maxParamsBytes else { return .paramsTooLarge(paramsStart: paramsStart) }
                 guard bytes.count >= recordEnd else { return incomplete }
                 if contentLength == 0 {
-                    guard Self.pairsAreWellFormed(paramsBytes) else { return .invalid("malformed parameter lengths") }
+                    let wellFormed =
+                        if let paramsRecord, paramsBytes.isEmpty {
+                            Self.pairsAreWellFormed(bytes[paramsRecord])
+                        } else {
+                            Self.pairsAreWellFormed(paramsBytes)
+                        }
+                    guard wellFormed else { return .invalid("malformed parameter lengths") }
                     stage = .body
                     bodyStart = recordEnd
-                } else {
+                } else if let earlier = paramsRecord {
+                    if paramsBytes.isEmpty { paramsBytes.append(contentsOf: bytes[earlier]) }
                     paramsBytes.append(contentsOf: bytes[contentStart..<(contentStart + contentLength)])
+                } else {
+                    paramsRecord = contentStart..<(contentStart + contentLength)
                 }
             case (.body, Self.stdin):
                 bodyLength += contentLength
@@ -115,22 +127,23 @@ struct RecordScanner {
 
     /// Whether the name-value pairs fill the parameter stream exactly, every length
     /// within it. (A length that points past the stream is how CVE-2025-23016 is reached.)
-    static func pairsAreWellFormed(_ stream: [UInt8]) -> Bool {
-        var index = 0
+    static func pairsAreWellFormed<Stream: RandomAccessCollection<UInt8>>(_ stream: Stream) -> Bool
+    where Stream.Index == Int {
+        var index = stream.startIndex
         func length() -> Int? {
-            guard index < stream.count else { return nil }
+            guard index < stream.endIndex else { return nil }
             if stream[index] & 0x80 == 0 {
                 defer { index += 1 }
                 return Int(stream[index])
             }
-            guard stream.count - index >= 4 else { return nil }
+            guard stream.endIndex - index >= 4 else { return nil }
             defer { index += 4 }
             return Int(stream[index] & 0x7F) << 24 | Int(stream[index + 1]) << 16
                 | Int(stream[index + 2]) << 8 | Int(stream[index + 3])
         }
-        while index < stream.count {
+        while index < stream.endIndex {
             guard let nameLength = length(), let valueLength = length() else { return false }
-            guard nameLength > 0, stream.count - index >= nameLength + valueLength else { return false }
+            guard nameLength > 0, stream.endIndex - index >= nameLength + valueLength else { return false }
             index += nameLength + valueLength
         }
         return true

@@ -78,6 +78,26 @@ import Testing
         }
     }
 
+    /// The framing file maps its first 4 MiB: an answer may lie within it, start in it and
+    /// end past it, or follow a rewind; each is sent whole.
+    @Test func answersAcrossTheFramingFilesMappingArriveWhole() async throws {
+        let sizes = [900_000, 3_500_000, 10, 2_000_000, 10, 4 << 20, 10]
+        try await withServer { path, server in
+            let replies = try await offPool {
+                let client = try FastCGIClient(unixSocket: path)
+                return try sizes.map { size in
+                    try client.send(FastCGIClient.requestRecords(params: Self.params(size: size)))
+                    return try client.readReplySlowly(initialPause: .milliseconds(20))
+                }
+            }
+            for (reply, size) in zip(replies, sizes) {
+                #expect(reply.body == Self.pattern(size), "\(size) bytes, byte for byte")
+            }
+            #expect(await eventually { server.statistics.requestsAnswered == sizes.count })
+            #expect(server.statistics.requestsFailed == 0)
+        }
+    }
+
     @Test func aLargeAnswerOnAConnectionNotKeptAliveIsWrittenWholeBeforeTheClose() async throws {
         try await withServer { path, server in
             let (reply, closed) = try await offPool {

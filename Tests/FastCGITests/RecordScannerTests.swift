@@ -75,6 +75,24 @@ import Testing
         }
     }
 
+    @Test func parametersSplitOverSeveralRecordsAreCheckedAsOneStream() {
+        let begin = FastCGIClient.record(type: 1, id: 1, content: [0, 1, 1, 0, 0, 0, 0, 0])
+        let end = FastCGIClient.record(type: 4, id: 1, content: []) + FastCGIClient.record(type: 5, id: 1, content: [])
+        // One pair, "AB" = "C", cut between its name and its value: well formed as a stream.
+        let split =
+            begin + FastCGIClient.record(type: 4, id: 1, content: [2, 1, 65, 66])
+            + FastCGIClient.record(type: 4, id: 1, content: [67]) + end
+        #expect(verdict(split) == .complete(length: split.count))
+        // The same pair with its value missing from every record.
+        let short =
+            begin + FastCGIClient.record(type: 4, id: 1, content: [2, 1, 65])
+            + FastCGIClient.record(type: 4, id: 1, content: [66]) + end
+        guard case .invalid = verdict(short) else {
+            Issue.record("a pair longer than the records' stream was not refused")
+            return
+        }
+    }
+
     @Test(arguments: [UInt8(2), 3])
     func rolesOtherThanResponderAreRefused(role: UInt8) {
         let bytes = FastCGIClient.record(type: 1, id: 1, content: [0, role, 1, 0, 0, 0, 0, 0])

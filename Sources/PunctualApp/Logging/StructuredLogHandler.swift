@@ -36,9 +36,13 @@ public struct StructuredLogHandler: LogHandler {
         ]
         if let role { fields.append(("role", role)) }
         fields.append(("msg", "\(event.message)"))
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
-        if let extra = event.metadata { all.merge(extra) { _, new in new } }
+        // Most lines carry only their own metadata: merged only when there is more.
+        var all = event.metadata ?? [:]
+        if !metadata.isEmpty || metadataProvider != nil {
+            all = metadata
+            if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
+            if let extra = event.metadata { all.merge(extra) { _, new in new } }
+        }
         for (key, value) in all.sorted(by: { $0.key < $1.key }) {
             fields.append((key, "\(value)"))
         }
@@ -125,12 +129,29 @@ enum LogTime {
         var seconds = spec.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // Written digit by digit: this runs for every line, at every request not fresh.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var index = 0
+            func put(_ value: Int, _ width: Int, then separator: UInt8?) {
+                var rest = value
+                for position in stride(from: index + width - 1, through: index, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                index += width
+                if let separator {
+                    buffer[index] = separator
+                    index += 1
+                }
+            }
+            put(Int(parts.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
+            put(Int(parts.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+            put(Int(parts.tm_mday), 2, then: UInt8(ascii: "T"))
+            put(Int(parts.tm_hour), 2, then: UInt8(ascii: ":"))
+            put(Int(parts.tm_min), 2, then: UInt8(ascii: ":"))
+            put(Int(parts.tm_sec), 2, then: UInt8(ascii: "."))
+            put(spec.tv_nsec / 1_000_000, 3, then: UInt8(ascii: "Z"))
+            return index
         }
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))."
-            + "\(pad(spec.tv_nsec / 1_000_000, 3))Z"
     }
 }
