@@ -43,9 +43,15 @@ public struct Application: Sendable {
         let restored = try await store?.loadAll() ?? []
         // The file keeps what the cache may hold, not every key ever asked for.
         _ = try await store?.prune(keepingNewest: configuration.policy.cacheEntries, pinned: [RetrievalKey.defaultKey])
+        let placementOfTheCaller = Self.placementOfTheCallersThread(placements)
         let observer = RequestObserver()
         let source = TimedSource(
-            source: try Self.makeSource(configuration, timers: timers, logger: logger, services: &services),
+            source: try Self.makeSource(
+                configuration,
+                timers: { placementOfTheCaller()?.timers ?? timers },
+                logger: logger,
+                services: &services
+            ),
             metrics: observer.metrics
         )
         let engine = RetrievalEngine(
@@ -53,7 +59,7 @@ public struct Application: Sendable {
             clock: clock,
             timers: timers,
             taskExecutor: executor,
-            callerPlacement: Self.placementOfTheCallersThread(placements),
+            callerPlacement: placementOfTheCaller,
             // The recipe's value is never evicted, whatever keys clients ask for.
             pinnedKeys: [RetrievalKey.defaultKey],
             store: store,
@@ -151,13 +157,13 @@ public struct Application: Sendable {
     /// The source `configuration` names; one that holds a client adds it to `services`.
     private static func makeSource(
         _ configuration: AppConfiguration,
-        timers: Timers<ContinuousClock>,
+        timers: @escaping @Sendable () -> Timers<ContinuousClock>,
         logger: Logger,
         services: inout [any Service]
     ) throws -> any RetrievalSource<String, JSONFragment> {
         switch configuration.source {
         case .simulated(let delay, let jitter):
-            return SimulatedSource(delay: delay, jitter: jitter, timers: timers)
+            return SimulatedSource(delay: delay, jitter: jitter, timersOfTheCaller: timers)
         case .command(let executable, let arguments):
             do {
                 return try CommandSource(

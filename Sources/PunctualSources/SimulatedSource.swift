@@ -10,12 +10,20 @@ import Retrieval
 public struct SimulatedSource<C: Clock>: RetrievalSource where C.Duration == Duration {
     public let delay: Duration
     public let jitter: Duration
-    public let timers: Timers<C>
+    /// The timers to sleep on, asked at each retrieval: those of the thread it runs on.
+    private let timers: @Sendable () -> Timers<C>
 
     public init(delay: Duration, jitter: Duration = .zero, timers: Timers<C>) {
+        self.init(delay: delay, jitter: jitter) { timers }
+    }
+
+    /// A source that sleeps on whichever timers `timersOfTheCaller` gives at each
+    /// retrieval: with several I/O threads, those of the thread the retrieval runs on, so
+    /// that its wake-up is that thread's own.
+    public init(delay: Duration, jitter: Duration = .zero, timersOfTheCaller: @escaping @Sendable () -> Timers<C>) {
         self.delay = delay
         self.jitter = jitter
-        self.timers = timers
+        self.timers = timersOfTheCaller
     }
 
     public func retrieve(_ key: String) async throws -> JSONFragment {
@@ -24,7 +32,7 @@ public struct SimulatedSource<C: Clock>: RetrievalSource where C.Duration == Dur
             wait += jitter * Double.random(in: 0..<1)
         }
         if wait > .zero {
-            try await timers.sleep(for: wait)
+            try await timers().sleep(for: wait)
         }
         return JSONFragment(number: Double.random(in: 0..<1))
     }

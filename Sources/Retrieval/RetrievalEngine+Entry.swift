@@ -28,6 +28,8 @@ extension RetrievalEngine {
         let task: Task<Void, Never>
         /// Cancels the retrieval after `maxRetrieval`, whatever the policy.
         let budget: Timers<C>.Handle
+        /// The timers that hold `budget`: those of the thread that started the flight.
+        let budgetTimers: Timers<C>
         var waiters: [UInt64: OneShot<WaitResult>] = [:]
     }
 

@@ -1,39 +1,45 @@
 import Synchronization
 
 extension RetrievalEngine {
-    /// The key space and retrievals now, consistent with each other. It walks the cached
-    /// values for the oldest one: meant for a status page, not for every request.
+    /// The key space and retrievals now. It walks every shard's cached values for the
+    /// oldest one, a shard at a time: meant for a status page, not for every request.
     public var figures: RetrievalFigures {
         let now = clock.now
-        return state.withLock { state in
-            var oldest: C.Instant?
-            state.values.forEach { entry in
-                if let at = entry.stored?.at, oldest.map({ at < $0 }) ?? true { oldest = at }
+        var oldest: C.Instant?
+        var cachedValues = 0
+        var valuelessEntries = 0
+        for shard in shards {
+            shard.state.withLock { state in
+                state.values.forEach { entry in
+                    if let at = entry.stored?.at, oldest.map({ at < $0 }) ?? true { oldest = at }
+                }
+                cachedValues += state.values.count
+                valuelessEntries += state.valueless.count
             }
-            return RetrievalFigures(
-                cachedValues: state.values.count,
-                valuelessEntries: state.valueless.count,
-                runningRetrievals: state.running,
-                orphanedRetrievals: state.orphaned,
-                oldestValueAge: oldest.map { $0.duration(to: now) }
-            )
         }
+        return RetrievalFigures(
+            cachedValues: cachedValues,
+            valuelessEntries: valuelessEntries,
+            runningRetrievals: runningRetrievals,
+            orphanedRetrievals: orphanedRetrievals,
+            oldestValueAge: oldest.map { $0.duration(to: now) }
+        )
     }
 
     /// Source tasks alive now, attached to their key or orphaned: what counts against
     /// `maxConcurrentRetrievals`.
     public var runningRetrievals: Int {
-        state.withLock { $0.running }
+        slotsInUse.load(ordering: .relaxed)
     }
 
     /// Retrievals given up on (cancelled, or over their budget) whose source task still
     /// runs; they hold their slots until it returns.
     public var orphanedRetrievals: Int {
-        state.withLock { $0.orphaned }
+        orphans.load(ordering: .relaxed)
     }
 
     /// Retrievals attached to their key (at most one per key), for tests.
     var attachedRetrievals: Int {
-        state.withLock { $0.running - $0.orphaned }
+        runningRetrievals - orphanedRetrievals
     }
 }

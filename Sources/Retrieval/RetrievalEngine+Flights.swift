@@ -1,7 +1,8 @@
 import Synchronization
 
 // How retrievals start, land and end. Every function here that takes `state` runs under
-// the engine's lock; the others take it themselves and resolve waiters outside it.
+// the key's shard's lock; the others take it themselves and resolve waiters outside it.
+// A retrieval starts only with a slot (`takeSlot()`), given back when its source returns.
 
 extension RetrievalEngine {
     enum Admission {
@@ -24,23 +25,18 @@ extension RetrievalEngine {
             return .answered(answered)
         }
         let ids = (waiter: state.makeID(), flight: state.makeID())
-        let canStart = state.running < policy.maxConcurrentRetrievals
         let joined =
             state.values.use(key) {
-                join(&$0, key: key, request, waiter: waiter, ids: ids, canStart: canStart, now: now)
+                join(&$0, key: key, request, waiter: waiter, ids: ids, now: now)
             }
             ?? state.valueless.use(key) {
-                join(&$0, key: key, request, waiter: waiter, ids: ids, canStart: canStart, now: now)
+                join(&$0, key: key, request, waiter: waiter, ids: ids, now: now)
             }
-        if let joined {
-            if joined.started { state.running += 1 }
-            return joined.admission
-        }
-        guard canStart else { return .answered(.unavailable(reason: .overloaded)) }
+        if let joined { return joined }
+        guard takeSlot() else { return .answered(.unavailable(reason: .overloaded)) }
         var entry = state.newEntry(for: key)
         entry.flight = startFlight(for: key, id: ids.flight, now: now)
         entry.flight!.waiters[ids.waiter] = waiter
-        state.running += 1
         state.insertValueless(entry, for: key)
         return .waiting(waiter: ids.waiter, flight: ids.flight)
     }
@@ -58,64 +54,56 @@ extension RetrievalEngine {
             return fallback(state.values.use(key) { $0 }, because: .onlyIfCached, now: now, request)
         }
         guard let (limit, fromPolicy) = hitLimit(request) else { return nil }
-        let canStart = state.running < policy.maxConcurrentRetrievals
         let refreshAfter = policy.freshFor * policy.refreshAhead
         let flightID = state.makeID()
-        let hit = state.values.use(key) { entry -> (RetrievalOutcome<Value>, Bool)? in
+        let hit = state.values.use(key) { entry -> RetrievalOutcome<Value>? in
             guard let stored = entry.stored else { return nil }
             let age = stored.at.duration(to: now)
             guard age < limit else { return nil }
-            var refreshing = false
             let backingOff = entry.lastFailure.map { now < $0.at.advanced(by: policy.retryAfter) } ?? false
-            if fromPolicy, age >= refreshAfter, entry.flight == nil, canStart, !backingOff {
+            if fromPolicy, age >= refreshAfter, entry.flight == nil, !backingOff, takeSlot() {
                 entry.flight = startFlight(for: key, id: flightID, now: now)
                 statistics.refreshAheadStarted()
-                refreshing = true
             }
-            return (.hit(stored.value, age: age), refreshing)
+            return .hit(stored.value, age: age)
         }
-        guard let (outcome, refreshing) = hit ?? nil else { return nil }
-        if refreshing { state.running += 1 }
-        return outcome
+        return hit ?? nil
     }
 
-    /// `admit` for a key that has an entry: says whether it started a flight.
+    /// `admit` for a key that has an entry.
     private func join(
         _ entry: inout Entry,
         key: Key,
         _ request: RetrievalRequest,
         waiter: OneShot<WaitResult>,
         ids: (waiter: UInt64, flight: UInt64),
-        canStart: Bool,
         now: C.Instant
-    ) -> (admission: Admission, started: Bool) {
-        var started = false
+    ) -> Admission {
         if entry.flight == nil {
             if let failure = entry.lastFailure, now < failure.at.advanced(by: policy.retryAfter) {
-                return (
-                    .answered(fallback(entry, because: .backingOff(after: failure.error), now: now, request)), false
-                )
+                return .answered(fallback(entry, because: .backingOff(after: failure.error), now: now, request))
             }
-            guard canStart else {
-                return (.answered(fallback(entry, because: .overloaded, now: now, request)), false)
+            guard takeSlot() else {
+                return .answered(fallback(entry, because: .overloaded, now: now, request))
             }
             entry.flight = startFlight(for: key, id: ids.flight, now: now)
-            started = true
         }
         entry.flight!.waiters[ids.waiter] = waiter
-        return (.waiting(waiter: ids.waiter, flight: entry.flight!.id), started)
+        return .waiting(waiter: ids.waiter, flight: entry.flight!.id)
     }
 
     /// Starts the source for `key` in a task of its own, so no caller ever waits for it
-    /// past its own deadline.
+    /// past its own deadline. Called in the caller's task, with a slot taken: the
+    /// retrieval and its budget run on the caller's thread.
     private func startFlight(for key: Key, id: UInt64, now: C.Instant) -> Flight {
         statistics.retrievalStarted()
+        let placement = callerPlacement()
+        let timers = placement?.timers ?? timers
         let budget = timers.schedule(at: now.advanced(by: policy.maxRetrieval)) {
             self.end(key, flight: id, failure: RetrievalBudgetExceeded(budget: self.policy.maxRetrieval))
         }
         let source = source
-        // Called in the caller's task: the retrieval runs on the caller's thread.
-        let task = Task(executorPreference: callerPlacement()?.taskExecutor ?? taskExecutor) {
+        let task = Task(executorPreference: placement?.taskExecutor ?? taskExecutor) {
             let result: Result<Value, any Error>
             do {
                 result = .success(try await source.retrieve(key))
@@ -124,7 +112,7 @@ extension RetrievalEngine {
             }
             self.land(key, flight: id, result)
         }
-        return Flight(id: id, task: task, budget: budget)
+        return Flight(id: id, task: task, budget: budget, budgetTimers: timers)
     }
 
     /// A flight's source has returned: its slot is free. If the flight is still attached,
@@ -132,8 +120,7 @@ extension RetrievalEngine {
     /// orphan's result (cancelled, over budget) is dropped.
     private func land(_ key: Key, flight flightID: UInt64, _ result: Result<Value, any Error>) {
         let now = clock.now
-        let landed: Flight? = state.withLock { state in
-            state.running -= 1
+        let landed: Flight? = shard(for: key).state.withLock { state in
             let flight = state.detach(key, flight: flightID) { entry in
                 switch result {
                 case let .success(value):
@@ -143,14 +130,16 @@ extension RetrievalEngine {
                     entry.lastFailure = (error, now)
                 }
             }
-            if flight == nil { state.orphaned -= 1 }
+            if flight == nil {
+                orphans.subtract(1, ordering: .relaxed)
+                statistics.orphanEnded()
+            }
+            // Last, so that whoever sees the slot free sees the orphan gone.
+            releaseSlot()
             return flight
         }
-        guard let landed else {
-            statistics.orphanEnded()
-            return
-        }
-        timers.cancel(landed.budget)
+        guard let landed else { return }
+        landed.budgetTimers.cancel(landed.budget)
         switch result {
         case let .success(value):
             statistics.retrievalSucceeded()
@@ -167,9 +156,9 @@ extension RetrievalEngine {
     /// orphan until its source returns.
     private func end(_ key: Key, flight flightID: UInt64, failure: any Error) {
         let now = clock.now
-        let ended = state.withLock { state in
+        let ended = shard(for: key).state.withLock { state in
             let flight = state.detach(key, flight: flightID) { $0.lastFailure = (failure, now) }
-            if flight != nil { state.orphaned += 1 }
+            if flight != nil { orphans.add(1, ordering: .relaxed) }
             return flight
         }
         guard let ended else { return }
@@ -182,7 +171,7 @@ extension RetrievalEngine {
     /// cancels the retrieval, unless the policy is to let it refresh the cache; cancelled,
     /// it is an orphan until its source returns.
     func leave(_ key: Key, waiter waiterID: UInt64, flight flightID: UInt64) {
-        let abandoned: Flight? = state.withLock { state in
+        let abandoned: Flight? = shard(for: key).state.withLock { state in
             let isLast =
                 state.modify(key) { entry -> Bool in
                     guard entry.flight?.id == flightID else { return false }
@@ -191,12 +180,12 @@ extension RetrievalEngine {
                 } ?? false
             guard isLast, policy.onTimeout == .cancel else { return nil }
             let flight = state.detach(key, flight: flightID) { _ in }
-            if flight != nil { state.orphaned += 1 }
+            if flight != nil { orphans.add(1, ordering: .relaxed) }
             return flight
         }
         guard let abandoned else { return }
         statistics.retrievalCancelled()
-        timers.cancel(abandoned.budget)
+        abandoned.budgetTimers.cancel(abandoned.budget)
         abandoned.task.cancel()
     }
 }

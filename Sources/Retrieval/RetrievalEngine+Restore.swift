@@ -5,7 +5,7 @@ extension RetrievalEngine {
     /// before the first retrieval finishes. It is not saved to the store.
     public func seed(_ value: Value, for key: Key) {
         let now = clock.now
-        state.withLock { state in
+        shard(for: key).state.withLock { state in
             state.store(value, at: now, for: key, unlessNewer: false)
         }
     }
@@ -22,9 +22,9 @@ extension RetrievalEngine {
     public func restore(_ values: [StoredValue<Key, Value>]) {
         let now = clock.now
         let kept = restorable(values, wallNow: wallClock())
-        state.withLock { state in
-            // The oldest first, so that the cache's recency order is the order of retrieval.
-            for value in kept.reversed() {
+        // The oldest first, so that the cache's recency order is the order of retrieval.
+        for value in kept.reversed() {
+            shard(for: value.key).state.withLock { state in
                 state.store(value.value, at: now.advanced(by: .zero - value.age), for: value.key, unlessNewer: true)
             }
         }

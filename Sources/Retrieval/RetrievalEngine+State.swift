@@ -1,5 +1,5 @@
 extension RetrievalEngine {
-    /// Everything behind the engine's lock: the key space and the retrieval counts.
+    /// Everything behind one shard's lock: its part of the key space.
     ///
     /// The key space is two bounded maps, so that no sequence of requests can evict a
     /// last good value in favour of a key that has none:
@@ -15,12 +15,7 @@ extension RetrievalEngine {
         var valueless: LRUCache<Key, Entry>
         let pinnedKeys: Set<Key>
         let statistics: RetrievalStatistics
-        /// Source tasks alive, attached to their key or orphaned: the slots in use under
-        /// `maxConcurrentRetrievals`. A slot is freed only when its source task returns.
-        var running = 0
-        /// Source tasks detached from their key (cancelled, or over budget) that have not
-        /// returned yet.
-        var orphaned = 0
+        /// Waiter and flight ids: unique within the shard, which is all a key needs.
         var nextID: UInt64 = 0
 
         init(capacity: Int, pinnedKeys: Set<Key>, statistics: RetrievalStatistics) {

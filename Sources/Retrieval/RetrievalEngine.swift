@@ -20,6 +20,10 @@ import Synchronization
 /// wall-clock time it was retrieved, and `restore(_:)` puts stored values back with true
 /// ages after a restart.
 ///
+/// Callers on several threads do not queue on one lock: a cache of thousands of entries is
+/// split by key among up to 16 locks (`Shard`), least-recently-used order kept within each,
+/// and the retrieval slots are one atomic count across them.
+///
 /// ```swift
 /// let engine = RetrievalEngine(policy: .init(timeout: .seconds(2)), clock: clock, timers: timers) { key in
 ///     try await fetchQuote(for: key)
@@ -42,7 +46,14 @@ where C.Duration == Duration {
     let taskExecutor: (any TaskExecutor)?
     /// The calling thread's own timers and executor, if it has them (see `CallerPlacement`).
     let callerPlacement: @Sendable () -> CallerPlacement<C>?
-    let state: Mutex<State>
+    /// The key space, split by key (see `Shard`).
+    let shards: [Shard]
+    /// Source tasks alive, attached to their key or orphaned: the slots in use under
+    /// `maxConcurrentRetrievals`. A slot is freed only when its source task returns.
+    let slotsInUse = Atomic<Int>(0)
+    /// Source tasks detached from their key (cancelled, or over budget) that have not
+    /// returned yet.
+    let orphans = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - policy: Deadlines, limits and what to do at a timeout.
@@ -79,9 +90,7 @@ where C.Duration == Duration {
         self.source = source
         self.store = store
         self.wallClock = wallClock
-        state = Mutex(
-            State(capacity: max(1, policy.cacheEntries), pinnedKeys: pinnedKeys, statistics: statistics)
-        )
+        shards = Self.makeShards(capacity: max(1, policy.cacheEntries), pinnedKeys: pinnedKeys, statistics: statistics)
     }
 
     /// An engine whose source is a closure; see the other initialiser.
@@ -123,7 +132,7 @@ where C.Duration == Duration {
         let now = clock.now
         let waiter = OneShot<WaitResult>()
         let ticket: (waiter: UInt64, flight: UInt64)
-        switch state.withLock({ admit(key, request, waiter: waiter, now: now, state: &$0) }) {
+        switch shard(for: key).state.withLock({ admit(key, request, waiter: waiter, now: now, state: &$0) }) {
         case let .answered(outcome): return outcome
         case let .waiting(waiterID, flightID): ticket = (waiterID, flightID)
         }
@@ -157,7 +166,7 @@ where C.Duration == Duration {
     /// The cached value for `key` and its age, without retrieving anything.
     public func cached(_ key: Key) -> (value: Value, age: Duration)? {
         let now = clock.now
-        return state.withLock { state in
+        return shard(for: key).state.withLock { state in
             state.values.peek(key)?.stored.map { ($0.value, $0.at.duration(to: now)) }
         }
     }
@@ -170,7 +179,7 @@ where C.Duration == Duration {
         _ request: RetrievalRequest
     ) -> RetrievalOutcome<Value> {
         let now = clock.now
-        return state.withLock { state in
+        return shard(for: key).state.withLock { state in
             fallback(state.values.peek(key), because: reason, now: now, request)
         }
     }
