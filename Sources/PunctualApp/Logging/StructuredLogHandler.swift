@@ -8,7 +8,8 @@ import Glibc
 /// time, the level, the process's pid and role, the message and its metadata.
 ///
 /// Each line goes out in one `write(2)`, so lines from the supervisor and its worker, which
-/// share stderr, never interleave. The pid is taken per line: a worker's lines show its own.
+/// share stderr, never interleave. The pid is the process's own, read once: a worker is
+/// started with `posix_spawn`, never forked, so its lines show its own pid.
 public struct StructuredLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -17,6 +18,8 @@ public struct StructuredLogHandler: LogHandler {
     private let label: String
     /// `supervisor` or `worker` (nil when the process runs alone).
     private let role: String?
+
+    private static let pid = String(getpid())
 
     public init(label: String, format: LogFormat, level: Logger.Level, role: String? = nil) {
         self.label = label
@@ -32,7 +35,7 @@ public struct StructuredLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("time", LogTime.now()), ("level", event.level.rawValue), ("pid", String(getpid())),
+            ("time", LogTime.now()), ("level", event.level.rawValue), ("pid", Self.pid),
         ]
         if let role { fields.append(("role", role)) }
         fields.append(("msg", "\(event.message)"))
