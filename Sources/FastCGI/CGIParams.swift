@@ -10,9 +10,9 @@ public struct CGIParams: Sendable, ExpressibleByDictionaryLiteral, Sequence {
     /// Where one parameter lies in `bytes`: its name from `start` to `equals`, its value
     /// after `equals` up to `end`.
     private struct Entry: Sendable {
-        var start: Int32
-        var equals: Int32
-        var end: Int32
+        var start: Int
+        var equals: Int
+        var end: Int
     }
 
     private var bytes: [UInt8] = []
@@ -39,7 +39,7 @@ public struct CGIParams: Sendable, ExpressibleByDictionaryLiteral, Sequence {
         guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { return }
         let start = bytes.count
         bytes.append(contentsOf: entry)
-        entries.append(Entry(start: Int32(start), equals: Int32(start + equals), end: Int32(bytes.count)))
+        entries.append(Entry(start: start, equals: start + equals, end: bytes.count))
     }
 
     private mutating func append(name: [UInt8], value: [UInt8]) {
@@ -47,7 +47,7 @@ public struct CGIParams: Sendable, ExpressibleByDictionaryLiteral, Sequence {
         bytes.append(contentsOf: name)
         bytes.append(UInt8(ascii: "="))
         bytes.append(contentsOf: value)
-        entries.append(Entry(start: Int32(start), equals: Int32(start + name.count), end: Int32(bytes.count)))
+        entries.append(Entry(start: start, equals: start + name.count, end: bytes.count))
     }
 
     /// The value of the first parameter called `name`.
@@ -86,8 +86,8 @@ public struct CGIParams: Sendable, ExpressibleByDictionaryLiteral, Sequence {
     }
 
     private func firstValue(where matches: (ArraySlice<UInt8>) -> Bool) -> String? {
-        for entry in entries where matches(bytes[Int(entry.start)..<Int(entry.equals)]) {
-            return String(decoding: bytes[Int(entry.equals + 1)..<Int(entry.end)], as: UTF8.self)
+        for entry in entries where matches(bytes[entry.start..<entry.equals]) {
+            return String(decoding: bytes[entry.equals + 1..<entry.end], as: UTF8.self)
         }
         return nil
     }
@@ -97,8 +97,8 @@ public struct CGIParams: Sendable, ExpressibleByDictionaryLiteral, Sequence {
     public func makeIterator() -> [Element].Iterator {
         entries.map { entry in
             (
-                name: String(decoding: bytes[Int(entry.start)..<Int(entry.equals)], as: UTF8.self),
-                value: String(decoding: bytes[Int(entry.equals + 1)..<Int(entry.end)], as: UTF8.self)
+                name: String(decoding: bytes[entry.start..<entry.equals], as: UTF8.self),
+                value: String(decoding: bytes[entry.equals + 1..<entry.end], as: UTF8.self)
             )
         }.makeIterator()
     }
