@@ -54,9 +54,7 @@ public struct CGIParams: Sendable, ExpressibleByDictionaryLiteral, Sequence {
     public subscript(name: String) -> String? {
         var name = name
         return name.withUTF8 { wanted in
-            firstValue { candidate in
-                candidate.count == wanted.count && zip(candidate, wanted).allSatisfy { $0 == $1 }
-            }
+            firstValue { $0.elementsEqual(wanted) }
         }
     }
 

@@ -62,17 +62,12 @@ final class FramingFile {
     /// The answer's length, from its records' headers up to its END_REQUEST record, when
     /// it lies wholly in the mapping. libfcgi writes nothing else after `start`.
     private func framedLengthInMapping() -> Int? {
-        let headerLength = 8
-        let endRequest: UInt8 = 3
+        let mapped = UnsafeRawBufferPointer(start: mapping, count: Self.mappedSize)
         var offset = start
-        while offset + headerLength <= Self.mappedSize {
-            let type = mapping.load(fromByteOffset: offset + 1, as: UInt8.self)
-            let contentLength =
-                Int(mapping.load(fromByteOffset: offset + 4, as: UInt8.self)) << 8
-                | Int(mapping.load(fromByteOffset: offset + 5, as: UInt8.self))
-            let padding = Int(mapping.load(fromByteOffset: offset + 6, as: UInt8.self))
-            offset += headerLength + contentLength + padding
-            if type == endRequest {
+        while offset + RecordHeader.length <= Self.mappedSize {
+            let header = RecordHeader(in: mapped, at: offset)
+            offset += header.recordLength
+            if header.type == RecordHeader.Kind.endRequest {
                 return offset <= Self.mappedSize ? offset - start : nil
             }
         }

@@ -33,11 +33,10 @@ struct RecordScanner {
     /// The most body bytes accepted in one request.
     var maxBodyBytes: Int
 
-    private static let headerLength = 8
-    private static let version: UInt8 = 1
-    private static let beginRequest: UInt8 = 1
-    private static let params: UInt8 = 4
-    private static let stdin: UInt8 = 5
+    private static let headerLength = RecordHeader.length
+    private static let beginRequest = RecordHeader.Kind.beginRequest
+    private static let params = RecordHeader.Kind.params
+    private static let stdin = RecordHeader.Kind.stdin
     private static let responderRole: UInt16 = 1
 
     /// Scans `bytes`, the start of what the connection has buffered (or, for a request
@@ -59,18 +58,17 @@ struct RecordScanner {
             guard bytes.count - offset >= Self.headerLength else {
                 return .incomplete(needed: offset + Self.headerLength - bytes.count)
             }
-            let version = bytes[offset]
-            let type = bytes[offset + 1]
-            let id = UInt16(bytes[offset + 2]) << 8 | UInt16(bytes[offset + 3])
-            let contentLength = Int(bytes[offset + 4]) << 8 | Int(bytes[offset + 5])
-            let paddingLength = Int(bytes[offset + 6])
+            let header = RecordHeader(in: bytes, at: offset)
+            let (version, type, id, contentLength) = (
+                header.version, header.type, header.requestID, header.contentLength
+            )
             let contentStart = offset + Self.headerLength
-            let recordEnd = contentStart + contentLength + paddingLength
+            let recordEnd = offset + header.recordLength
             // Every record but the final empty STDIN is followed by another header.
             let isLast = stage == .body && type == Self.stdin && contentLength == 0
             let incomplete = Verdict.incomplete(needed: recordEnd - bytes.count + (isLast ? 0 : Self.headerLength))
 
-            guard version == Self.version else { return .invalid("unsupported FastCGI version \(version)") }
+            guard version == RecordHeader.version else { return .invalid("unsupported FastCGI version \(version)") }
             if stage == .begin {
                 guard type == Self.beginRequest else {
                     return .invalid("expected BEGIN_REQUEST, got record type \(type)")
